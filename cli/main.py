@@ -1,0 +1,22 @@
+"""Entry point of the `cchc` command."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import calendar_cmd, db_cmd, plan_cmd
+from cli.demo_cmd import demo
+from cli.status_cmd import status
+
+app = typer.Typer(
+    name="cchc",
+    help="Run a propagation plan for administrative reform as orchestrated work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(plan_cmd.app, name="plan")
+app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(db_cmd.app, name="db")
+app.command("status")(status)
+app.command("demo")(demo)

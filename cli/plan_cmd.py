@@ -1,0 +1,99 @@
+"""`cchc plan …`: validate, show and load plan files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, out
+from documents.plan_files import load_plan
+from domain.policy import Stage
+from domain.schedule import build_schedule, schedule_tasks
+from services.bootstrap import bootstrap
+from services.plans import load_plan as store_plan
+from storage.migrate import require_current
+
+app = typer.Typer(help="Validate, show and load plan files.", no_args_is_help=True)
+
+
+@app.command("validate")
+def validate(
+    path: Path, units: Path | None = UnitsOption, cal: Path | None = CalendarOption
+) -> None:
+    """Check a plan file against the schema, the unit directory and the calendar.
+
+    Exit 0 when valid; otherwise exit 1 with one line per problem (file:line: path: what).
+
+    Example: cchc plan validate plans/2025-skhcn-quang-ngai.yaml
+    """
+    with cli_errors():
+        working = calendar(cal)
+        units_dir = directory(units)
+        plan = load_plan(path, directory=units_dir, calendar=working)
+        count = sum(len(schedule_tasks(s, plan)) for s in build_schedule(plan, units_dir, working))
+    out.print(
+        f"OK: {plan.number_symbol} {plan.code}: {len(plan.activities)} activities, {count} tasks",
+        highlight=False,
+    )
+
+
+@app.command("show")
+def show(path: Path, units: Path | None = UnitsOption, cal: Path | None = CalendarOption) -> None:
+    """Print each activity: lead, coordinators, window and the due date of every stage.
+
+    Example: cchc plan show plans/2025-skhcn-quang-ngai.yaml
+    """
+    with cli_errors():
+        working, units_dir = calendar(cal), directory(units)
+        plan = load_plan(path, directory=units_dir, calendar=working)
+        schedules = build_schedule(plan, units_dir, working)
+    table = Table(title=f"{plan.number_symbol} — {plan.title} (due dates dd/mm/{plan.year})")
+    for column in ("#", "activity", "lead", "coordinators", "window", *[s.value for s in Stage]):
+        table.add_column(column)
+    for s in schedules:
+        dues = [", ".join(f"{d:%d/%m}" for d in s.due(stage)) for stage in Stage]
+        helpers = s.activity.coordinators
+        coordinators = f"{helpers.as_written} ({len(s.coordinators)})" if helpers else "—"
+        table.add_row(
+            str(s.activity.number),
+            s.activity.code,
+            ", ".join(s.leads),
+            coordinators,
+            s.activity.window,
+            *dues,
+        )
+    out.print(table)
+
+
+@app.command("load")
+def load(path: Path, units: Path | None = UnitsOption, cal: Path | None = CalendarOption) -> None:
+    """Store the plan, the unit directory and the scheduled tasks in the database.
+
+    Loading the same files again changes nothing; a changed plan is updated, its open tasks
+    rescheduled, and every change written to the audit log. Run `cchc db upgrade` first.
+
+    Example: cchc plan load plans/2025-skhcn-quang-ngai.yaml
+    """
+    with cli_errors():
+        app_ = bootstrap()
+        working, units_dir = calendar(cal), directory(units)
+        plan = load_plan(path, directory=units_dir, calendar=working)
+        require_current(app_.engine)
+        with app_.uow() as uow:
+            report = store_plan(
+                uow,
+                plan=plan,
+                directory=units_dir,
+                calendar=working,
+                at=app_.clock.now(),
+                actor=app_.settings.actor,
+            )
+        app_.close()
+    out.print(
+        f"{plan.code}: plan {report.plan_change}, {report.units_changed} units changed, "
+        f"{report.tasks_created} tasks created, {report.tasks_rescheduled} rescheduled, "
+        f"{report.tasks_cancelled} cancelled",
+        highlight=False,
+    )

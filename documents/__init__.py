@@ -1,0 +1,1 @@
+"""Documents in and out: plan files, schedules, reports, plan import, BPMN export."""

@@ -1,0 +1,1 @@
+"""Pure rules of cchc: plan model, calendar, schedule, task lifecycle, escalation ladder."""

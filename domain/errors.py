@@ -1,0 +1,57 @@
+"""Domain exceptions; entry points translate them (CLI: message + exit 1, portal: 4xx page).
+
+CchcError
+ ├── PlanInvalid            a plan or unit directory breaks the schema or its own rules
+ ├── PhraseError            a Vietnamese date, deadline or time-window phrase cannot be read
+ ├── CalendarError          the working-day calendar cannot answer (e.g. a year out of range)
+ ├── IllegalTransition      a task was asked to move where its lifecycle does not allow
+ └── NotFound               a plan, unit or task that does not exist
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CchcError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a data file: where (file, path inside it, line) and what."""
+
+    path: str
+    message: str
+    file: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<plan>"
+        if self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: {self.path or '<root>'}: {self.message}"
+
+
+class PlanInvalid(CchcError):
+    """A plan or unit directory is invalid; `problems` lists every finding."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class PhraseError(CchcError, ValueError):
+    """A Vietnamese date/deadline/window phrase that cannot be understood."""
+
+
+class CalendarError(CchcError):
+    """The working-day calendar cannot answer the question asked."""
+
+
+class IllegalTransition(CchcError):
+    """A task lifecycle transition that the state machine does not allow."""
+
+
+class NotFound(CchcError, LookupError):
+    """A plan, unit or task that does not exist."""

@@ -1,0 +1,180 @@
+"""The plan (Kế hoạch) as data: sections I–VI of the document plus the scheduling policy."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.phrases import Deadline, TimeWindow, parse_deadline, parse_window
+from domain.policy import Policy
+from domain.units import CODE
+
+_Strict = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+Text = str
+
+
+class Issuer(BaseModel):
+    """Cơ quan ban hành and its parent body, as the header block writes them."""
+
+    model_config = _Strict
+
+    parent: Text = Field(min_length=1, description="e.g. UBND TỈNH QUẢNG NGÃI")
+    name: Text = Field(min_length=1, description="e.g. SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    abbreviation: str = Field(min_length=1, description="e.g. SKHCN")
+
+
+class Topic(BaseModel):
+    """A nội dung tuyên truyền of section II; code is stable ('1', '5a', '5dd' for đ)."""
+
+    model_config = _Strict
+
+    code: str = Field(pattern=r"^[0-9]+[a-z]*$")
+    marker: str = Field(min_length=1, description="as numbered in the text: '1', 'a', 'đ'")
+    title: Text = ""
+    paragraphs: list[Text] = Field(default_factory=list)
+    subtopics: list[Topic] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_text(self) -> Topic:
+        if not (self.title or self.paragraphs):
+            raise ValueError("a topic needs a title or at least one paragraph")
+        return self
+
+    def walk(self) -> list[Topic]:
+        return [self, *(t for sub in self.subtopics for t in sub.walk())]
+
+
+class Slogan(BaseModel):
+    model_config = _Strict
+
+    number: int = Field(ge=1)
+    text: Text = Field(min_length=1)
+
+
+class Assignment(BaseModel):
+    """Units as the plan writes them, and the directory codes that text stands for."""
+
+    model_config = _Strict
+
+    as_written: Text = Field(min_length=1)
+    units: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> Assignment:
+        if not (self.units or self.groups):
+            raise ValueError("name at least one unit or group")
+        for code in [*self.units, *self.groups]:
+            if not re.match(CODE, code):
+                raise ValueError(f"{code!r} is not a code")
+        return self
+
+
+class Activity(BaseModel):
+    """A hình thức tuyên truyền of section IV: what, who leads, who helps, when."""
+
+    model_config = _Strict
+
+    code: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="slug, stable")
+    number: int = Field(ge=1)
+    title: Text = Field(min_length=1)
+    lead: Assignment
+    coordinators: Assignment | None = None
+    window: Text = Field(min_length=1, description="thời gian thực hiện, exactly as written")
+
+    def time_window(self, year: int) -> TimeWindow:
+        return parse_window(self.window, year=year)
+
+
+class ReportingRule(BaseModel):
+    """Who reports to whom by when (section VI)."""
+
+    model_config = _Strict
+
+    from_: Assignment = Field(alias="from")
+    to: str = Field(pattern=CODE)
+    deadline: Text = Field(min_length=1, description="e.g. 'trước ngày 15/11/2025'")
+    signed_by: str | None = Field(default=None, pattern=CODE)
+
+    def parsed_deadline(self, year: int) -> Deadline:
+        return parse_deadline(self.deadline, year=year)
+
+
+class Reporting(BaseModel):
+    model_config = _Strict
+
+    unit_report: ReportingRule
+    consolidated_report: ReportingRule
+
+
+class Addressee(BaseModel):
+    """One line of Nơi nhận, with the directory codes it stands for (if any)."""
+
+    model_config = _Strict
+
+    text: Text = Field(min_length=1)
+    units: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    """A Kế hoạch tuyên truyền CCHC: the document's content and the policy to run it."""
+
+    model_config = _Strict
+
+    code: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    year: int = Field(ge=2000, le=2100)
+    issuer: Issuer
+    number: int = Field(ge=1)
+    symbol: str = Field(pattern=r"^[A-ZĐ]{1,4}-[A-ZĐ0-9&]+(?:-[A-ZĐ0-9&]+)*$")
+    issued_on: date
+    place: Text = Field(min_length=1)
+    title: Text = Field(min_length=1)
+    legal_bases: list[Text] = Field(min_length=1)
+    purposes: list[Text] = Field(min_length=1)
+    requirements: list[Text] = Field(default_factory=list)
+    topics: list[Topic] = Field(min_length=1)
+    slogans: list[Slogan] = Field(default_factory=list)
+    activities: list[Activity] = Field(min_length=1)
+    budget: Text = Field(min_length=1)
+    organization: list[Text] = Field(default_factory=list)
+    reporting: Reporting
+    recipients: list[Addressee] = Field(min_length=1)
+    policy: Policy = Field(default_factory=Policy)
+
+    @property
+    def number_symbol(self) -> str:
+        return f"{self.number}/{self.symbol}"
+
+    def activity(self, code: str) -> Activity | None:
+        return next((a for a in self.activities if a.code == code), None)
+
+    def all_topics(self) -> list[Topic]:
+        return [t for top in self.topics for t in top.walk()]
+
+    def unit_deadline(self) -> Deadline:
+        return self.reporting.unit_report.parsed_deadline(self.year)
+
+    def final_deadline(self) -> Deadline:
+        return self.reporting.consolidated_report.parsed_deadline(self.year)
+
+    @field_validator("activities")
+    @classmethod
+    def _unique_activities(cls, value: list[Activity]) -> list[Activity]:
+        for attr in ("code", "number"):
+            seen = [getattr(a, attr) for a in value]
+            dupes = sorted({str(s) for s in seen if seen.count(s) > 1})
+            if dupes:
+                raise ValueError(f"duplicate activity {attr}: {', '.join(dupes)}")
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _unique_topics(cls, value: list[Topic]) -> list[Topic]:
+        codes = [t.code for top in value for t in top.walk()]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"duplicate topic codes: {', '.join(dupes)}")
+        return value

@@ -1,0 +1,41 @@
+"""The four status buckets of QĐ 42/2014/QĐ-TTg for a task at an instant."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from domain.clock import as_utc, local_date
+from domain.task import DONE_STATES, Task, TaskState
+
+
+class Bucket(StrEnum):
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"
+
+
+BUCKET_LABELS_VI = {
+    Bucket.DONE_ON_TIME: "Hoàn thành đúng hạn",
+    Bucket.DONE_LATE: "Hoàn thành quá hạn",
+    Bucket.IN_PROGRESS: "Đang thực hiện trong hạn",
+    Bucket.OVERDUE: "Chưa hoàn thành quá hạn",
+}
+
+
+def bucket(task: Task, now: datetime) -> Bucket | None:
+    """The task's bucket at `now`; None when cancelled or not yet opened."""
+    now = as_utc(now)
+    if task.state is TaskState.CANCELLED or local_date(now) < task.opens_on:
+        return None
+    if task.state in DONE_STATES and task.submitted_at is not None:
+        return Bucket.DONE_ON_TIME if task.submitted_at < task.due_at else Bucket.DONE_LATE
+    return Bucket.IN_PROGRESS if now < task.due_at else Bucket.OVERDUE
+
+
+def tally(tasks: Iterable[Task], now: datetime) -> Counter[Bucket]:
+    """How many tasks sit in each bucket at `now`."""
+    return Counter(b for t in tasks if (b := bucket(t, now)) is not None)

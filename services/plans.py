@@ -1,0 +1,187 @@
+"""Loading a plan and its unit directory into the database: idempotent and audit-logged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.errors import PlanInvalid
+from domain.plan import Plan
+from domain.schedule import build_schedule, schedule_tasks
+from domain.task import ACTIVE_STATES, Action, TaskKey, TaskState
+from domain.units import Recipient, Unit, UnitDirectory
+from domain.validation import check_plan
+from storage.repositories import to_task, unit_ids, write_task
+from storage.tables import TaskRow
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class LoadReport:
+    """What a load changed; all zeros when the same plan is loaded again."""
+
+    plan: str = ""
+    plan_change: str = "unchanged"  # created | updated | unchanged
+    units_changed: int = 0
+    tasks_created: int = 0
+    tasks_rescheduled: int = 0
+    tasks_cancelled: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.plan_change != "unchanged" or any(
+            (self.units_changed, self.tasks_created, self.tasks_rescheduled, self.tasks_cancelled)
+        )
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def load_plan(
+    uow: UnitOfWork,
+    *,
+    plan: Plan,
+    directory: UnitDirectory,
+    calendar: WorkingCalendar,
+    at: datetime,
+    actor: str,
+) -> LoadReport:
+    """Store the directory, the plan, its activities and its scheduled tasks in one transaction.
+
+    Raises PlanInvalid before writing anything when the plan breaks a rule.
+    """
+    problems = check_plan(plan, directory, calendar)
+    if problems:
+        raise PlanInvalid(problems)
+    report = LoadReport(plan=plan.code)
+    items: list[Unit | Recipient] = [*directory.units, *directory.recipients]
+    for item in items:
+        old, changed = uow.units.save(item, at=at)
+        if changed:
+            report.units_changed += 1
+            action = "unit.created" if old is None else "unit.updated"
+            new = item.model_dump(mode="json")
+            uow.audit.record(
+                at=at, actor=actor, action=action, entity="unit", key=item.code, old=old, new=new
+            )
+    _store_plan(uow, plan, at=at, actor=actor, report=report)
+    _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report)
+    uow.commit()
+    return report
+
+
+def _store_plan(
+    uow: UnitOfWork, plan: Plan, *, at: datetime, actor: str, report: LoadReport
+) -> None:
+    document = plan.model_dump(mode="json", by_alias=True)
+    digest = content_hash(document)
+    row = uow.plans.row(plan.code)
+    if row is not None and row.content_hash == digest:
+        return
+    old = dict(row.document) if row else None
+    uow.plans.save(plan, content_hash=digest, at=at)
+    report.plan_change = "created" if old is None else "updated"
+    summary = {"content_hash": digest}
+    if old is not None:
+        summary["changed"] = ", ".join(_changed_fields(old, document))
+    uow.audit.record(
+        at=at,
+        actor=actor,
+        action=f"plan.{report.plan_change}",
+        entity="plan",
+        key=plan.code,
+        old={"content_hash": row.content_hash} if row else None,
+        new=summary,
+    )
+
+
+def _sync_tasks(
+    uow: UnitOfWork,
+    plan: Plan,
+    directory: UnitDirectory,
+    calendar: WorkingCalendar,
+    *,
+    at: datetime,
+    actor: str,
+    report: LoadReport,
+) -> None:
+    plan_row = uow.plans.row(plan.code)
+    assert plan_row is not None  # stored just before
+    existing = uow.tasks.keyed_rows(plan_id=plan_row.id)
+    ids = unit_ids(uow.session, [u.code for u in directory.units])
+    wanted: set[TaskKey] = set()
+    for schedule in build_schedule(plan, directory, calendar):
+        a = schedule.activity
+        activity = uow.plans.save_activity(plan_row, a.number, a.code, a.title, schedule.window)
+        for task in schedule_tasks(schedule, plan):
+            wanted.add(task.key)
+            row = existing.get(task.key)
+            if row is None:
+                uow.tasks.add(
+                    task,
+                    plan_id=plan_row.id,
+                    activity_id=activity.id,
+                    unit_id=ids[task.key.unit],
+                    at=at,
+                )
+                report.tasks_created += 1
+            elif (row.opens_on, row.due_on) != (task.opens_on, task.due_on) and TaskState(
+                row.state
+            ) in ACTIVE_STATES:
+                old = {"opens_on": str(row.opens_on), "due_on": str(row.due_on)}
+                row.opens_on, row.due_on, row.updated_at = task.opens_on, task.due_on, at
+                new = {"opens_on": str(task.opens_on), "due_on": str(task.due_on)}
+                uow.audit.record(
+                    at=at,
+                    actor=actor,
+                    action="task.rescheduled",
+                    entity="task",
+                    key=str(task.key),
+                    reason="plan changed",
+                    old=old,
+                    new=new,
+                )
+                report.tasks_rescheduled += 1
+    _cancel_dropped(uow, existing, wanted, at=at, actor=actor, report=report)
+
+
+def _cancel_dropped(
+    uow: UnitOfWork,
+    existing: dict[TaskKey, TaskRow],
+    wanted: set[TaskKey],
+    *,
+    at: datetime,
+    actor: str,
+    report: LoadReport,
+) -> None:
+    """Tasks the changed plan no longer has are cancelled, never deleted: history stays."""
+    reason = "no longer in the plan"
+    for key, row in existing.items():
+        if key in wanted or TaskState(row.state) not in ACTIVE_STATES:
+            continue
+        cancelled, event = to_task(row, key.activity, key.unit).apply(
+            Action.CANCEL, at=at, reason=reason
+        )
+        write_task(row, cancelled, at=at)
+        uow.audit.record(
+            at=at,
+            actor=actor,
+            action="task.cancelled",
+            entity="task",
+            key=str(key),
+            reason=reason,
+            old={"state": event.old.value},
+            new={"state": event.new.value},
+        )
+        report.tasks_cancelled += 1

@@ -1,0 +1,45 @@
+"""Unit of work: one transaction, the repositories bound to it, commit or roll back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
+
+
+class UnitOfWork:
+    """`with uow:` opens a session; leave without commit() and everything is rolled back."""
+
+    session: Session
+    plans: PlanRepository
+    units: UnitRepository
+    tasks: TaskRepository
+    audit: AuditLog
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.plans = PlanRepository(self.session)
+        self.units = UnitRepository(self.session)
+        self.tasks = TaskRepository(self.session)
+        self.audit = AuditLog(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

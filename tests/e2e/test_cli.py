@@ -1,0 +1,153 @@
+"""The `cchc` command end to end: exit codes, output, README and --help kept true."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.conftest import PLAN_PATH, ROOT
+
+runner = CliRunner()
+
+
+def commands() -> list[tuple[str, Any]]:
+    """Every leaf command as its full name, e.g. 'cchc plan validate'."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(prefix: str, command: Any) -> None:
+        if hasattr(command, "commands"):  # a group (typer vendors its own click)
+            for name, sub in command.commands.items():
+                walk(f"{prefix} {name}", sub)
+        else:
+            found.append((prefix, command))
+
+    walk("cchc", typer.main.get_command(app))
+    return found
+
+
+def test_there_are_commands_to_check() -> None:
+    names = [name for name, _ in commands()]
+    assert {"cchc plan validate", "cchc calendar due", "cchc db upgrade", "cchc status"} <= set(
+        names
+    )
+
+
+@pytest.mark.parametrize("name", [name for name, _ in commands()])
+def test_every_command_appears_in_the_readme(name: str) -> None:
+    assert f"`{name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", [name for name, _ in commands()])
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    result = runner.invoke(app, [*name.split()[1:], "--help"])
+    assert result.exit_code == 0
+    assert re.search(rf"Example:.*{re.escape(name)}", result.output), result.output
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("trước ngày 15/11/2025", "2025-11-14"),
+        ("trước ngày 30/11/2025", "2025-11-28"),
+        ("trước ngày 15/11/2026", "2026-11-13"),
+    ],
+)
+def test_calendar_due_prints_the_date_alone(phrase: str, expected: str) -> None:
+    result = runner.invoke(app, ["calendar", "due", phrase])
+    assert result.exit_code == 0
+    assert result.stdout == f"{expected}\n"
+
+
+def test_calendar_due_rejects_nonsense_with_exit_1() -> None:
+    result = runner.invoke(app, ["calendar", "due", "khi nào rảnh"])
+    assert result.exit_code == 1
+    assert "not a deadline" in result.stderr
+    assert result.stdout == ""
+
+
+def test_usage_errors_exit_2() -> None:
+    assert runner.invoke(app, ["calendar", "due"]).exit_code == 2
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+def test_workdays_across_tet_2026() -> None:
+    result = runner.invoke(app, ["calendar", "workdays", "09/02/2026", "2026-02-27"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "10"
+
+
+def test_plan_validate_and_show() -> None:
+    ok = runner.invoke(app, ["plan", "validate", str(PLAN_PATH)])
+    assert ok.exit_code == 0
+    assert "281/KH-SKHCN" in ok.stdout
+    assert "180 tasks" in ok.stdout
+    shown = runner.invoke(app, ["plan", "show", str(PLAN_PATH)])
+    assert shown.exit_code == 0
+    assert "science-digital-events" in shown.stdout
+    assert "14/11" in shown.stdout
+
+
+def test_load_before_upgrade_says_what_to_do(tmp_path: Path) -> None:
+    env = {"CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=env)
+    assert result.exit_code == 1
+    assert "cchc db upgrade" in result.stderr
+
+
+def test_upgrade_load_twice_and_status(tmp_path: Path) -> None:
+    env = {"CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'cchc.db'}"}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    first = runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=env)
+    assert first.exit_code == 0
+    assert "180 tasks created" in first.stdout
+    again = runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=env)
+    assert again.exit_code == 0
+    assert "plan unchanged" in again.stdout
+    assert "0 tasks created" in again.stdout
+    status = runner.invoke(app, ["status", "--at", "2025-11-17T07:30"], env=env)
+    assert status.exit_code == 0
+    row = next(line for line in status.stdout.splitlines() if "Ban Biên tập" in line)
+    # BBT leads the two website activities (6 tasks each, all due by 14/11) and coordinates
+    # none: nothing submitted, so on 17/11 all 12 are overdue and none is still to open.
+    assert [int(n) for n in re.findall(r"\d+", row)] == [0, 0, 0, 12, 0]
+
+
+def test_demo_writes_the_schedule(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "schedule.json").read_text(encoding="utf-8"))
+    assert len(data["tasks"]) == 180
+    assert set(data["tasks"][0]) == {
+        "activity",
+        "unit",
+        "stage",
+        "seq",
+        "role",
+        "opens_on",
+        "due_on",
+    }
+    markdown = (tmp_path / "schedule.md").read_text(encoding="utf-8")
+    assert "thứ Sáu, 14/11/2025" in markdown
+    assert "Quý II/2025" in markdown
+    assert (tmp_path / "cchc.db").exists()
+
+
+def test_the_installed_console_script_runs() -> None:
+    script = Path(sys.executable).with_name("cchc")
+    done = subprocess.run(
+        [str(script), "calendar", "due", "trước ngày 15/11/2025"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (0, "2025-11-14\n")

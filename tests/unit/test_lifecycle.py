@@ -1,0 +1,59 @@
+"""Task lifecycle: open → submitted → accepted, submitted → returned → submitted, cancelled."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.errors import IllegalTransition
+from domain.policy import Role, Stage
+from domain.task import TRANSITIONS, Action, Task, TaskKey, TaskState
+
+AT = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
+
+
+def make(state: TaskState = TaskState.OPEN) -> Task:
+    key = TaskKey("iso-training", "TDC", Stage.PLAN)
+    return Task(
+        key=key, role=Role.LEAD, opens_on=date(2025, 4, 1), due_on=date(2025, 4, 16), state=state
+    )
+
+
+def test_happy_path_submit_then_accept() -> None:
+    task, event = make().apply(Action.SUBMIT, at=AT)
+    assert (event.old, event.new) == (TaskState.OPEN, TaskState.SUBMITTED)
+    assert task.submitted_at == AT
+    task, _ = task.apply(Action.ACCEPT, at=AT)
+    assert task.state is TaskState.ACCEPTED
+
+
+def test_returned_task_can_be_submitted_again() -> None:
+    task, _ = make(TaskState.SUBMITTED).apply(Action.RETURN, at=AT, reason="Thiếu minh chứng")
+    assert (task.state, task.reason) == (TaskState.RETURNED, "Thiếu minh chứng")
+    task, _ = task.apply(Action.SUBMIT, at=AT)
+    assert task.state is TaskState.SUBMITTED
+
+
+def test_return_needs_a_reason() -> None:
+    with pytest.raises(IllegalTransition, match="reason"):
+        make(TaskState.SUBMITTED).apply(Action.RETURN, at=AT, reason="  ")
+
+
+ILLEGAL = [(s, a) for s in TaskState for a in Action if (s, a) not in TRANSITIONS]
+
+
+@pytest.mark.parametrize(("state", "action"), ILLEGAL)
+def test_every_other_transition_is_illegal(state: TaskState, action: Action) -> None:
+    with pytest.raises(IllegalTransition):
+        make(state).apply(action, at=AT, reason="x")
+
+
+def test_accepted_and_cancelled_are_final() -> None:
+    finals = {TaskState.ACCEPTED, TaskState.CANCELLED}
+    assert not [key for key in TRANSITIONS if key[0] in finals]
+
+
+def test_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        make().apply(Action.SUBMIT, at=datetime(2025, 6, 1))
