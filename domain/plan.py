@@ -12,7 +12,6 @@ from domain.policy import Policy
 from domain.units import CODE
 
 _Strict = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-Text = str
 
 
 class Issuer(BaseModel):
@@ -20,8 +19,8 @@ class Issuer(BaseModel):
 
     model_config = _Strict
 
-    parent: Text = Field(min_length=1, description="e.g. UBND TỈNH QUẢNG NGÃI")
-    name: Text = Field(min_length=1, description="e.g. SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    parent: str = Field(min_length=1, description="e.g. UBND TỈNH QUẢNG NGÃI")
+    name: str = Field(min_length=1, description="e.g. SỞ KHOA HỌC VÀ CÔNG NGHỆ")
     abbreviation: str = Field(min_length=1, description="e.g. SKHCN")
 
 
@@ -32,8 +31,8 @@ class Topic(BaseModel):
 
     code: str = Field(pattern=r"^[0-9]+[a-z]*$")
     marker: str = Field(min_length=1, description="as numbered in the text: '1', 'a', 'đ'")
-    title: Text = ""
-    paragraphs: list[Text] = Field(default_factory=list)
+    title: str = ""
+    paragraphs: list[str] = Field(default_factory=list)
     subtopics: list[Topic] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -50,7 +49,7 @@ class Slogan(BaseModel):
     model_config = _Strict
 
     number: int = Field(ge=1)
-    text: Text = Field(min_length=1)
+    text: str = Field(min_length=1)
 
 
 class Assignment(BaseModel):
@@ -58,7 +57,7 @@ class Assignment(BaseModel):
 
     model_config = _Strict
 
-    as_written: Text = Field(min_length=1)
+    as_written: str = Field(min_length=1)
     units: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
 
@@ -79,10 +78,10 @@ class Activity(BaseModel):
 
     code: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="slug, stable")
     number: int = Field(ge=1)
-    title: Text = Field(min_length=1)
+    title: str = Field(min_length=1)
     lead: Assignment
     coordinators: Assignment | None = None
-    window: Text = Field(min_length=1, description="thời gian thực hiện, exactly as written")
+    window: str = Field(min_length=1, description="thời gian thực hiện, exactly as written")
 
     def time_window(self, year: int) -> TimeWindow:
         return parse_window(self.window, year=year)
@@ -95,7 +94,7 @@ class ReportingRule(BaseModel):
 
     from_: Assignment = Field(alias="from")
     to: str = Field(pattern=CODE)
-    deadline: Text = Field(min_length=1, description="e.g. 'trước ngày 15/11/2025'")
+    deadline: str = Field(min_length=1, description="e.g. 'trước ngày 15/11/2025'")
     signed_by: str | None = Field(default=None, pattern=CODE)
 
     def parsed_deadline(self, year: int) -> Deadline:
@@ -114,7 +113,7 @@ class Addressee(BaseModel):
 
     model_config = _Strict
 
-    text: Text = Field(min_length=1)
+    text: str = Field(min_length=1)
     units: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
 
@@ -130,16 +129,16 @@ class Plan(BaseModel):
     number: int = Field(ge=1)
     symbol: str = Field(pattern=r"^[A-ZĐ]{1,4}-[A-ZĐ0-9&]+(?:-[A-ZĐ0-9&]+)*$")
     issued_on: date
-    place: Text = Field(min_length=1)
-    title: Text = Field(min_length=1)
-    legal_bases: list[Text] = Field(min_length=1)
-    purposes: list[Text] = Field(min_length=1)
-    requirements: list[Text] = Field(default_factory=list)
+    place: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    legal_bases: list[str] = Field(min_length=1)
+    purposes: list[str] = Field(min_length=1)
+    requirements: list[str] = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
     slogans: list[Slogan] = Field(default_factory=list)
     activities: list[Activity] = Field(min_length=1)
-    budget: Text = Field(min_length=1)
-    organization: list[Text] = Field(default_factory=list)
+    budget: str = Field(min_length=1)
+    organization: list[str] = Field(default_factory=list)
     reporting: Reporting
     recipients: list[Addressee] = Field(min_length=1)
     policy: Policy = Field(default_factory=Policy)

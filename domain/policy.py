@@ -71,28 +71,27 @@ def _rung(name: str, kind: NoticeKind, offset: int, to: list[Audience], **kw: ob
     return Rung.model_validate({"name": name, "kind": kind, "to": to, **days, **kw})
 
 
-def default_ladder() -> list[Rung]:
-    """T-5, T-1, due day to the unit; +1 with the head in copy; +3 to the Director."""
+def _ladder(*reminders_before: int) -> list[Rung]:
+    """Reminders to the unit; +1 with the head in copy; +3 escalation to the Director."""
     unit, head, director = Audience.UNIT_CONTACT, Audience.UNIT_HEAD, Audience.DIRECTOR
+    rungs = [
+        _rung(f"T-{n}" if n else "T0", NoticeKind.REMINDER, -n, [unit]) for n in reminders_before
+    ]
     return [
-        _rung("T-5", NoticeKind.REMINDER, -5, [unit]),
-        _rung("T-1", NoticeKind.REMINDER, -1, [unit]),
-        _rung("T0", NoticeKind.REMINDER, 0, [unit]),
+        *rungs,
         _rung("T+1", NoticeKind.OVERDUE, 1, [unit], cc=[head]),
         _rung("T+3", NoticeKind.ESCALATION, 3, [director]),
     ]
+
+
+def default_ladder() -> list[Rung]:
+    """Activity tasks: reminders at T-5, T-1 and on the due day (DESIGN.md §5)."""
+    return _ladder(5, 1, 0)
 
 
 def default_year_end_ladder() -> list[Rung]:
-    """Tighter: T-5, T-2, due day; +1 with the head in copy; +3 digest to the Director."""
-    unit, head, director = Audience.UNIT_CONTACT, Audience.UNIT_HEAD, Audience.DIRECTOR
-    return [
-        _rung("T-5", NoticeKind.REMINDER, -5, [unit]),
-        _rung("T-2", NoticeKind.REMINDER, -2, [unit]),
-        _rung("T0", NoticeKind.REMINDER, 0, [unit]),
-        _rung("T+1", NoticeKind.OVERDUE, 1, [unit], cc=[head]),
-        _rung("T+3", NoticeKind.ESCALATION, 3, [director]),
-    ]
+    """The unit reports, tighter: reminders at T-5, T-2 and on the due day."""
+    return _ladder(5, 2, 0)
 
 
 class StagePolicy(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.calendar import WorkingCalendar
 from domain.errors import CalendarError, PhraseError, Problem
 from domain.plan import Activity, Assignment, Plan, ReportingRule
-from domain.policy import Stage
+from domain.policy import NoticeKind, Stage
 from domain.schedule import ScheduleConflict, schedule_activity
 from domain.units import UnitDirectory
 
@@ -103,7 +103,7 @@ def _check_deadlines(plan: Plan, calendar: WorkingCalendar) -> list[Problem]:
     )
     for i, rung in enumerate(year_end.ladder):
         if (
-            rung.kind.value == "escalation"
+            rung.kind is NoticeKind.ESCALATION
             and calendar.add_working_days(unit_due, rung.offset) > latest
         ):
             msg = f"escalation {rung.name} falls after {latest}, too close to the final deadline"

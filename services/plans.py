@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,6 @@ class LoadReport:
     tasks_created: int = 0
     tasks_rescheduled: int = 0
     tasks_cancelled: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -75,6 +74,17 @@ def load_plan(
             uow.audit.record(
                 at=at, actor=actor, action=action, entity="unit", key=item.code, old=old, new=new
             )
+    for code in sorted(uow.units.codes() - {item.code for item in items}):
+        uow.units.deactivate(code, at=at)
+        uow.audit.record(
+            at=at,
+            actor=actor,
+            action="unit.deactivated",
+            entity="unit",
+            key=code,
+            reason="no longer in the unit directory",
+        )
+        report.units_changed += 1
     _store_plan(uow, plan, at=at, actor=actor, report=report)
     _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report)
     uow.commit()

@@ -17,7 +17,7 @@ from domain.plan import Plan
 from domain.policy import Stage
 from domain.task import TaskKey, TaskState
 from domain.units import UnitDirectory
-from services.plans import load_plan
+from services.plans import LoadReport, load_plan
 from storage.db import make_engine, session_factory
 from storage.migrate import head_revision, require_current, upgrade
 from storage.repositories import TaskRepository
@@ -39,6 +39,18 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow(engine: Engine) -> UnitOfWork:
     return UnitOfWork(session_factory(engine))
+
+
+def load(
+    uow: UnitOfWork,
+    plan: Plan,
+    directory: UnitDirectory,
+    calendar: WorkingCalendar,
+    at: datetime = T0,
+    actor: str = "test",
+) -> LoadReport:
+    with uow:
+        return load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=at, actor=actor)
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -99,15 +111,9 @@ def test_loading_the_same_plan_twice_leaves_the_same_rows(
     directory: UnitDirectory,
     calendar: WorkingCalendar,
 ) -> None:
-    with uow:
-        first = load_plan(
-            uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test"
-        )
+    first = load(uow, plan, directory, calendar)
     before, rows_before = counts(engine), snapshot(engine)
-    with uow:
-        second = load_plan(
-            uow, plan=plan, directory=directory, calendar=calendar, at=T1, actor="test"
-        )
+    second = load(uow, plan, directory, calendar, at=T1)
     assert first.changed
     assert first.tasks_created == 180
     assert first.plan_change == "created"
@@ -125,8 +131,7 @@ def test_a_changed_plan_is_updated_rescheduled_and_audited(
     directory: UnitDirectory,
     calendar: WorkingCalendar,
 ) -> None:
-    with uow:
-        load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test")
+    load(uow, plan, directory, calendar)
     activities = list(plan.activities)
     activities[3] = activities[3].model_copy(update={"window": "Quý III/2025"})
     activities[2] = activities[2].model_copy(
@@ -137,10 +142,7 @@ def test_a_changed_plan_is_updated_rescheduled_and_audited(
         }
     )
     changed = plan.model_copy(update={"activities": activities})
-    with uow:
-        report = load_plan(
-            uow, plan=changed, directory=directory, calendar=calendar, at=T1, actor="office"
-        )
+    report = load(uow, changed, directory, calendar, at=T1, actor="office")
     assert report.plan_change == "updated"
     assert report.tasks_rescheduled > 0
     assert report.tasks_cancelled > 0
@@ -163,8 +165,7 @@ def test_a_changed_plan_is_updated_rescheduled_and_audited(
 def test_a_changed_unit_is_audited(
     uow: UnitOfWork, plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar
 ) -> None:
-    with uow:
-        load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test")
+    load(uow, plan, directory, calendar)
     units = list(directory.units)
     units[0] = units[0].model_copy(update={"name": units[0].name + " (mới)"})
     renamed = directory.model_copy(update={"units": units})
@@ -176,13 +177,20 @@ def test_a_changed_unit_is_audited(
         assert report.plan_change == "unchanged"
         entries = uow.audit.entries(entity="unit", key=units[0].code)
         assert [e.action for e in entries] == ["unit.created", "unit.updated"]
+    fewer = renamed.model_copy(update={"units": units[:-1]})
+    with uow:
+        report = load_plan(uow, plan=plan, directory=fewer, calendar=calendar, at=T1, actor="test")
+        assert report.units_changed == 1
+        assert units[-1].code not in uow.units.codes()
+        assert uow.units.get(units[-1].code) is not None  # kept for history, only inactive
+        entries = uow.audit.entries(entity="unit", key=units[-1].code)
+        assert entries[-1].action == "unit.deactivated"
 
 
 def test_list_due_reads_active_tasks_by_due_day(
     uow: UnitOfWork, plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar
 ) -> None:
-    with uow:
-        load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test")
+    load(uow, plan, directory, calendar)
     with uow:
         due = uow.tasks.list_due(on=calendar.due_before(datetime(2025, 11, 15).date()))
         assert due
@@ -227,8 +235,5 @@ def test_a_failure_midway_rolls_everything_back(
         load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test")
     assert set(counts(engine).values()) == {0}
     monkeypatch.undo()
-    with uow:
-        report = load_plan(
-            uow, plan=plan, directory=directory, calendar=calendar, at=T1, actor="test"
-        )
+    report = load(uow, plan, directory, calendar, at=T1)
     assert report.tasks_created == 180
