@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import calendar_cmd, db_cmd, plan_cmd
+from cli import calendar_cmd, db_cmd, mail_cmd, plan_cmd
 from cli.demo_cmd import demo
 from cli.status_cmd import status
 
@@ -18,5 +18,7 @@ app = typer.Typer(
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(mail_cmd.app, name="mail")
+app.command("mail-sink")(mail_cmd.mail_sink)
 app.command("status")(status)
 app.command("demo")(demo)

@@ -26,6 +26,7 @@ def status(
         now = parse_instant(at) if at else app.clock.now()
         with app.uow() as uow:
             rows = status_by_unit(uow, now=now, plan=plan)
+            mail = uow.outbox.counts()
         app.close()
     table = Table(title=f"Tiến độ nhiệm vụ tại {now.isoformat(timespec='minutes')}")
     table.add_column("unit")
@@ -35,3 +36,8 @@ def status(
     for row in rows:
         table.add_row(row.name, *[str(row.counts[b]) for b in Bucket], str(row.not_open))
     out.print(table)
+    line = (
+        f"Thư: {mail['pending'] + mail['sending']} chờ gửi, {mail['sent']} đã gửi, "
+        f"{mail['failed']} lỗi"
+    )
+    out.print(line + (" — xem `cchc mail failed`" if mail["failed"] else ""), highlight=False)

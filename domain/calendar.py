@@ -60,6 +60,7 @@ class WorkingCalendar:
         self._overrides = overrides or CalendarOverrides()
         self._extra_off = self._overrides.days_off()
         self._extra_work = self._overrides.working_days()
+        self._prefix: dict[int, list[int]] = {}
 
     def _check(self, day: date) -> None:
         if not MIN_YEAR <= day.year <= MAX_YEAR:
@@ -101,12 +102,25 @@ class WorkingCalendar:
             step = self.next_working_day(step) if n > 0 else self.previous_working_day(step)
         return step
 
+    def _through(self, day: date) -> int:
+        """Working days from 1 January of day's year to `day` inclusive (cached per year)."""
+        prefix = self._prefix.get(day.year)
+        if prefix is None:
+            self._check(day)
+            first, count, prefix = date(day.year, 1, 1), 0, []
+            for offset in range((date(day.year + 1, 1, 1) - first).days):
+                count += self.is_working_day(first + timedelta(days=offset))
+                prefix.append(count)
+            self._prefix[day.year] = prefix
+        return prefix[day.timetuple().tm_yday - 1]
+
     def working_days_between(self, start: date, end: date) -> int:
         """How many working days lie in the closed range [start, end] (0 if end < start)."""
-        count, step = 0, start
-        while step <= end:
-            count += self.is_working_day(step)
-            step += timedelta(days=1)
+        if end < start:
+            return 0
+        count = self._through(end) - self._through(start) + self.is_working_day(start)
+        for year in range(start.year, end.year):
+            count += self._through(date(year, 12, 31))
         return count
 
     def working_days_until(self, today: date, due: date) -> int:

@@ -134,8 +134,6 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    timezone: str = "Asia/Ho_Chi_Minh"
-    office_hours: tuple[str, str] = ("07:30", "17:00")
     stages: dict[Stage, StagePolicy] = Field(default_factory=_stages)
     check_in_months: PositiveInt = 3
     ladder: list[Rung] = Field(default_factory=default_ladder, min_length=1)

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from documents.plan_files import load_calendar
 from domain.calendar import WorkingCalendar
 from domain.clock import Clock
-from services.settings import Settings
+from domain.plan import Plan
+from domain.units import UnitDirectory
+from notifications.backends import FileBackend, MailBackend, MemoryBackend, SmtpBackend
+from notifications.render import Renderer
+from services.delivery import Delivery
+from services.links import LinkSigner
+from services.mail import Mailer
+from services.settings import MailSettings, Settings
 from storage.db import make_engine, session_factory
 from storage.uow import UnitOfWork
 
@@ -53,3 +60,46 @@ class App:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     return App(settings=settings or Settings(), clock=clock or SystemClock())
+
+
+def mail_backend(settings: MailSettings) -> MailBackend:
+    """The backend CCHC_MAIL__BACKEND names; SMTP secrets come from the environment only."""
+    if settings.backend == "memory":
+        return MemoryBackend()
+    if settings.backend == "file":
+        return FileBackend(directory=settings.file_dir)
+    smtp = settings.smtp
+    password = smtp.password.get_secret_value() if smtp.password else None
+    return SmtpBackend(
+        host=smtp.host,
+        port=smtp.port,
+        username=smtp.username,
+        password=password,
+        use_tls=smtp.use_tls,
+        start_tls=smtp.start_tls,
+        timeout=smtp.timeout,
+    )
+
+
+def mailer(app: App, plan: Plan, directory: UnitDirectory) -> Mailer:
+    """Everything a task mail needs, for one plan."""
+    return Mailer(
+        plan=plan,
+        directory=directory,
+        calendar=app.calendar,
+        renderer=Renderer(year=plan.year, slogans=[s.text for s in plan.slogans] or [plan.title]),
+        links=LinkSigner(
+            secret=app.settings.secret_key.get_secret_value(), base_url=app.settings.portal.base_url
+        ),
+        settings=app.settings.mail,
+    )
+
+
+def delivery(app: App, backend: MailBackend | None = None) -> Delivery:
+    return Delivery(
+        uow=app.uow(),
+        backend=backend or mail_backend(app.settings.mail),
+        settings=app.settings.mail,
+        calendar=app.calendar,
+        clock=app.clock,
+    )

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class SmtpSettings(BaseModel):
+    """SMTP transport; the password comes only from CCHC_MAIL__SMTP__PASSWORD."""
+
+    host: str = "127.0.0.1"
+    port: int = 1025
+    username: str | None = None
+    password: SecretStr | None = None
+    use_tls: bool = False  # implicit TLS (port 465)
+    start_tls: bool = False  # STARTTLS upgrade (port 587)
+    timeout: float = 30.0
+
+
 class MailSettings(BaseModel):
-    backend: str = "file"
+    backend: Literal["smtp", "file", "memory"] = "file"
     from_address: str = "vanphong@skhcn.example.invalid"
+    from_name: str = "Văn phòng Sở Khoa học và Công nghệ"
+    domain: str = "cchc.skhcn.example.invalid"  # right-hand side of every Message-ID
     file_dir: Path = Path("var/mail")
+    smtp: SmtpSettings = SmtpSettings()
+    office_start: time = time(7, 30)
+    office_end: time = time(17, 0)
+    batch_size: int = Field(default=100, ge=1)
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=60.0, gt=0)
+    backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    claim_lease_seconds: float = Field(default=600.0, gt=0)
+
+
+class PortalSettings(BaseModel):
+    base_url: str = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -24,4 +52,7 @@ class Settings(BaseSettings):
     units_path: Path = Path("plans/units.example.yaml")
     calendar_overrides_path: Path = Path("plans/calendar-overrides.yaml")
     actor: str = "cli"
+    # Signs the units' portal links. The default only suits local development.
+    secret_key: SecretStr = SecretStr("dev-only-change-me")
     mail: MailSettings = MailSettings()
+    portal: PortalSettings = PortalSettings()

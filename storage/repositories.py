@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
@@ -15,7 +15,16 @@ from domain.plan import Plan
 from domain.policy import Role, Stage
 from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
 from domain.units import Recipient, Unit
-from storage.tables import ActivityRow, AuditRow, PlanRow, TaskRow, UnitRow
+from storage.db import insert_ignoring_duplicates
+from storage.tables import (
+    ActivityRow,
+    AuditRow,
+    NoticeRow,
+    PlanRow,
+    SubmissionRow,
+    TaskRow,
+    UnitRow,
+)
 
 
 class PlanRepository:
@@ -138,12 +147,15 @@ class TaskRepository:
             query = query.where(UnitRow.code == unit)
         return self._rows(query.order_by(TaskRow.id))
 
-    def list_due(self, *, on: date, within: int = 0) -> list[Task]:
-        """Active tasks due between `on` and `within` days later (by the due-day index)."""
+    def list_due(self, *, on: date, within: int = 0, plan: str | None = None) -> list[Task]:
+        """Active tasks due from `on` to `within` days later, read through the due-day index."""
         states = [s.value for s in ACTIVE_STATES]
-        query = _task_query().where(TaskRow.state.in_(states), TaskRow.due_on >= on)
-        if within >= 0:
-            query = query.where(TaskRow.due_on <= date.fromordinal(on.toordinal() + within))
+        last = date.fromordinal(on.toordinal() + max(within, 0))
+        query = _task_query().where(
+            TaskRow.state.in_(states), TaskRow.due_on >= on, TaskRow.due_on <= last
+        )
+        if plan is not None:
+            query = query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(PlanRow.code == plan)
         return self._rows(query.order_by(TaskRow.due_on, TaskRow.id))
 
     def row(self, key: TaskKey, *, plan_id: int) -> TaskRow | None:
@@ -219,3 +231,53 @@ class AuditLog:
 def unit_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     rows = session.execute(select(UnitRow.code, UnitRow.id).where(UnitRow.code.in_(list(codes))))
     return {code: id_ for code, id_ in rows}
+
+
+class NoticeLog:
+    """Which ladder rungs have fired for which task: each (task, kind, rung) at most once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self, *, task_id: int, kind: str, rung: str, due_on: date, outbox_key: str, at: datetime
+    ) -> bool:
+        values = {
+            "task_id": task_id,
+            "kind": kind,
+            "rung": rung,
+            "due_on": due_on,
+            "outbox_key": outbox_key,
+            "created_at": at,
+        }
+        return insert_ignoring_duplicates(
+            self.session, NoticeRow, values, unique=["task_id", "kind", "rung"]
+        )
+
+
+class SubmissionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, task_id: int, at: datetime, by: str, payload: dict[str, Any]) -> int:
+        """Store a new version of a task's submission; every earlier version is kept."""
+        last = self.session.scalar(
+            select(func.max(SubmissionRow.version)).where(SubmissionRow.task_id == task_id)
+        )
+        version = (last or 0) + 1
+        self.session.add(
+            SubmissionRow(
+                task_id=task_id, version=version, submitted_at=at, submitted_by=by, payload=payload
+            )
+        )
+        self.session.flush()
+        return version
+
+    def versions(self, task_id: int) -> list[SubmissionRow]:
+        return list(
+            self.session.scalars(
+                select(SubmissionRow)
+                .where(SubmissionRow.task_id == task_id)
+                .order_by(SubmissionRow.version)
+            )
+        )

@@ -138,17 +138,35 @@ class OutboxRow(Base):
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
-    recipients: Mapped[dict[str, Any]]  # {"to": [...], "cc": [...]}
+    message_id: Mapped[str] = mapped_column(String(300))
+    recipients: Mapped[dict[str, Any]]  # {"to": [[name, email]...], "cc": [...]}
     subject: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    headers: Mapped[dict[str, Any]]
+    headers: Mapped[dict[str, Any]]  # In-Reply-To / References of the task's thread
+    attachments: Mapped[list[Any]]  # [{"filename", "content_type", "data" (base64)}]
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime] = mapped_column(Stamp)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(Stamp)
     sent_at: Mapped[datetime | None] = mapped_column(Stamp)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class NoticeRow(Base):
+    """The ladder log: one row per (task, kind, rung) ever due, so no rung fires twice."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("task_id", "kind", "rung"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    rung: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    outbox_key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(Stamp)
 
 

@@ -6,7 +6,15 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
+from storage.outbox import OutboxRepository
+from storage.repositories import (
+    AuditLog,
+    NoticeLog,
+    PlanRepository,
+    SubmissionRepository,
+    TaskRepository,
+    UnitRepository,
+)
 
 
 class UnitOfWork:
@@ -17,6 +25,9 @@ class UnitOfWork:
     units: UnitRepository
     tasks: TaskRepository
     audit: AuditLog
+    outbox: OutboxRepository
+    notices: NoticeLog
+    submissions: SubmissionRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -27,6 +38,9 @@ class UnitOfWork:
         self.units = UnitRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.audit = AuditLog(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.notices = NoticeLog(self.session)
+        self.submissions = SubmissionRepository(self.session)
         return self
 
     def __exit__(
@@ -35,6 +49,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Objects read here stay usable afterwards (detached, not expired by the rollback).
+        self.session.expunge_all()
         self.session.rollback()
         self.session.close()
 

@@ -105,3 +105,16 @@ def test_adding_then_subtracting_working_days_returns_the_day(
     assert calendar.is_working_day(later)
     assert calendar.add_working_days(later, -n) == start
     assert calendar.working_days_between(start, later) == n + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.dates(min_value=date(2001, 1, 1), max_value=date(2097, 12, 31)),
+    length=st.integers(min_value=-3, max_value=800),
+)
+def test_working_days_between_matches_a_day_by_day_count(
+    calendar: WorkingCalendar, start: date, length: int
+) -> None:
+    end = start + timedelta(days=length)
+    naive = sum(calendar.is_working_day(start + timedelta(days=i)) for i in range(length + 1))
+    assert calendar.working_days_between(start, end) == max(naive, 0)

@@ -1,0 +1,65 @@
+"""Mail as plain data: who, what, and the identities that thread a task's mails."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def clean_header(value: str) -> str:
+    """One line, no control characters: header injection (CR/LF) becomes a plain space."""
+    return _UNSAFE.sub(" ", value).strip()
+
+
+def message_id(key: str, domain: str) -> str:
+    """A stable Message-ID for an idempotency key: a retried mail keeps its identity."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def thread_id(task: str, domain: str) -> str:
+    """The Message-ID of a task's first mail; every later mail about it refers to this."""
+    return f"<task.{hashlib.sha256(task.encode()).hexdigest()[:24]}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """What a template produced: subject, text and HTML bodies, attachments."""
+
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A mail ready to send: rendered content plus addressing and threading."""
+
+    message_id: str
+    sender: Mailbox
+    to: tuple[Mailbox, ...]
+    content: RenderedMail
+    date: datetime
+    cc: tuple[Mailbox, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = field(default_factory=tuple)
+
+    def recipients(self) -> list[str]:
+        return [m.email for m in (*self.to, *self.cc)]

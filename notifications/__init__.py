@@ -1,0 +1,1 @@
+"""Mail: Vietnamese templates, message building, transport backends, the dev mail sink."""

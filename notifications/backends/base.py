@@ -1,0 +1,65 @@
+"""The backend contract (after Django's mail backends): open, send, close; never render.
+
+MailError
+ ├── TransientMailError     try again later (4xx, timeout)
+ │    └── ConnectionLost    the connection is gone: stop this batch, release the rest
+ └── PermanentMailError     the server refused for good (5xx): give up on this mail
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from email.message import Message
+from types import TracebackType
+
+
+class MailError(Exception):
+    permanent = False
+
+
+class TransientMailError(MailError):
+    pass
+
+
+class ConnectionLost(TransientMailError):
+    pass
+
+
+class PermanentMailError(MailError):
+    permanent = True
+
+
+class MailBackend(ABC):
+    """Sends built messages. `async with backend:` holds one connection for a batch."""
+
+    async def open(self) -> None:  # noqa: B027 - optional hook, most backends need none
+        """Prepare to send (connect); called once per batch."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what open() took."""
+
+    @abstractmethod
+    async def send(self, message: Message) -> None:
+        """Send one message or raise a MailError saying whether to retry."""
+
+    async def send_messages(self, messages: Sequence[Message]) -> int:
+        """Send each message over one connection; returns how many went out."""
+        sent = 0
+        async with self:
+            for message in messages:
+                await self.send(message)
+                sent += 1
+        return sent
+
+    async def __aenter__(self) -> MailBackend:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

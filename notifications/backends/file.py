@@ -1,0 +1,34 @@
+"""Writes one .eml per message into a folder: the development default."""
+
+from __future__ import annotations
+
+import os
+import re
+from email.message import Message
+from pathlib import Path
+
+from notifications.backends.base import MailBackend, TransientMailError
+from notifications.message import as_bytes
+
+
+def eml_name(message: Message) -> str:
+    """A file name from the Message-ID, so sending the same mail again rewrites one file."""
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", str(message["Message-ID"] or "no-id")).strip("_")
+    return f"{ident}.eml"
+
+
+class FileBackend(MailBackend):
+    def __init__(self, *, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    async def open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    async def send(self, message: Message) -> None:
+        target = self.directory / eml_name(message)
+        partial = target.with_suffix(".part")
+        try:
+            partial.write_bytes(as_bytes(message))
+            os.replace(partial, target)  # readers never see half a message
+        except OSError as exc:
+            raise TransientMailError(f"cannot write {target}: {exc}") from exc

@@ -1,0 +1,47 @@
+"""Fixed Vietnamese wording shared by the mail templates."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from domain.policy import Role, Stage
+
+
+class MailKind(StrEnum):
+    TASK_ASSIGNED = "task_assigned"
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION_DIGEST = "escalation_digest"
+    SUBMISSION_RECEIPT = "submission_receipt"
+    RETURNED = "returned"
+    REPORT_SENT = "report_sent"
+
+
+STAGE_DELIVERABLES = {
+    Stage.PLAN: (
+        "Kế hoạch thực hiện: các hoạt động dự kiến, thời gian thực hiện và người phụ trách."
+    ),
+    Stage.EXECUTE: (
+        "Báo cáo tiến độ: những việc đã làm trong kỳ và số lượng (tin, bài; bản tin; sự kiện; "
+        "lớp tập huấn; lượt người tham dự; cuộc kiểm tra)."
+    ),
+    Stage.EVIDENCE: (
+        "Minh chứng: đường dẫn hoặc tệp (pdf, docx, xlsx, ảnh), mỗi minh chứng kèm mô tả và "
+        "các nội dung tuyên truyền (mục II của Kế hoạch) mà minh chứng thể hiện."
+    ),
+    Stage.REPORT: (
+        "Báo cáo kết quả: số liệu, nội dung đã tuyên truyền, khó khăn, vướng mắc và đề xuất; "
+        "hình thức còn thực hiện sau hạn báo cáo thì nêu thêm ước thực hiện đến hết năm."
+    ),
+}
+
+ROLE_LABELS = {Role.LEAD: "Đơn vị chủ trì", Role.COORDINATOR: "Đơn vị phối hợp"}
+
+REMINDER_LEADS = {
+    0: "Hôm nay là hạn cuối",
+    1: "Còn 1 ngày làm việc đến hạn",
+}
+
+
+def reminder_lead(days_left: int) -> str:
+    return REMINDER_LEADS.get(days_left, f"Còn {days_left} ngày làm việc đến hạn")

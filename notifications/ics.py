@@ -1,0 +1,28 @@
+"""An iCalendar (.ics) all-day event for a task's due date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from domain.mail import Attachment
+
+
+def due_date_event(
+    *, uid: str, summary: str, description: str, due: date, url: str, stamp: datetime
+) -> Attachment:
+    calendar = Calendar()
+    calendar.add("prodid", "-//cchc//Theo doi nhiem vu CCHC//VI")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", due)
+    event.add("dtend", due + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("url", url)
+    calendar.add_component(event)
+    return Attachment("han-nhiem-vu.ics", "text/calendar", calendar.to_ical())

@@ -1,0 +1,141 @@
+"""Delivery: claim due mails from the outbox, send through the backend, record the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import OperationalError
+
+from domain.calendar import WorkingCalendar
+from domain.clock import Clock
+from domain.mail import Mailbox
+from domain.office_hours import backoff, next_send_time
+from notifications.backends import ConnectionLost, MailBackend, MailError
+from notifications.message import to_email_message
+from services.settings import MailSettings
+from storage.outbox import Claimed
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    batches: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.released} put back"
+        )
+
+
+class Delivery:
+    """One delivery step; several may run at once without sending a mail twice."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        backend: MailBackend,
+        settings: MailSettings,
+        calendar: WorkingCalendar,
+        clock: Clock,
+    ) -> None:
+        self.uow, self.backend, self.settings = uow, backend, settings
+        self.calendar, self.clock = calendar, clock
+        self.sender = Mailbox(settings.from_address, settings.from_name)
+
+    def _claim(self) -> list[Claimed]:
+        lease = timedelta(seconds=self.settings.claim_lease_seconds)
+        for attempt in range(5):
+            try:
+                with self.uow as uow:
+                    claimed = uow.outbox.claim(
+                        now=self.clock.now(),
+                        lease=lease,
+                        limit=self.settings.batch_size,
+                        sender=self.sender,
+                    )
+                    uow.commit()
+                    return claimed
+            except OperationalError:  # SQLite: another step holds the write lock; try again
+                if attempt == 4:
+                    raise
+        return []
+
+    async def run(self, *, max_batches: int | None = None) -> DeliveryReport:
+        """Deliver batches until nothing is due (or `max_batches`); never raises MailError."""
+        report = DeliveryReport()
+        while max_batches is None or report.batches < max_batches:
+            claimed = self._claim()
+            if not claimed:
+                break
+            report.batches += 1
+            if not await self._send_batch(claimed, report):
+                break  # the server is unreachable: the rest waits for the next step
+        return report
+
+    async def _send_batch(self, claimed: list[Claimed], report: DeliveryReport) -> bool:
+        try:
+            await self.backend.open()
+        except MailError as exc:  # server down: every mail of the batch waits its back-off
+            for item in claimed:
+                self._record_error(item, exc, report)
+            return False
+        try:
+            for index, item in enumerate(claimed):
+                try:
+                    await self.backend.send(to_email_message(item.mail))
+                except ConnectionLost as exc:
+                    self._record_error(item, exc, report)
+                    self._release([c.id for c in claimed[index + 1 :]], report)
+                    return False
+                except MailError as exc:
+                    self._record_error(item, exc, report)
+                else:
+                    self._mark_sent(item, report)
+        finally:
+            await self.backend.close()
+        return True
+
+    def _mark_sent(self, item: Claimed, report: DeliveryReport) -> None:
+        # Committed mail by mail: a crash after this point never sends this one again.
+        with self.uow as uow:
+            uow.outbox.mark_sent([item.id], at=self.clock.now())
+            uow.commit()
+        report.sent += 1
+
+    def _release(self, ids: list[int], report: DeliveryReport) -> None:
+        if ids:
+            with self.uow as uow:
+                uow.outbox.release(ids)
+                uow.commit()
+            report.released += len(ids)
+
+    def _record_error(self, item: Claimed, exc: MailError, report: DeliveryReport) -> None:
+        """Retry later with back-off, or give up when permanent or out of attempts."""
+        attempts = item.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"
+        with self.uow as uow:
+            if exc.permanent or attempts >= self.settings.max_attempts:
+                uow.outbox.mark_failed(item.id, error=error)
+                report.failed += 1
+            else:
+                wait = backoff(
+                    attempts,
+                    base_seconds=self.settings.backoff_seconds,
+                    cap_seconds=self.settings.backoff_cap_seconds,
+                )
+                not_before = next_send_time(
+                    self.clock.now() + wait,
+                    self.calendar,
+                    start=self.settings.office_start,
+                    end=self.settings.office_end,
+                )
+                uow.outbox.mark_retry(item.id, error=error, not_before=not_before)
+                report.retried += 1
+            uow.commit()

@@ -1,0 +1,205 @@
+"""Mail caused by task changes, enqueued in the same transaction as the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.clock import LOCAL_TZ, local_date
+from domain.errors import NotFound
+from domain.mail import Mailbox, OutgoingMail, message_id, thread_id
+from domain.office_hours import next_send_time
+from domain.plan import Plan
+from domain.policy import STAGE_LABELS_VI, Audience
+from domain.task import Task
+from domain.units import UnitDirectory
+from domain.vi import dmy, long_date
+from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES, MailKind
+from notifications.ics import due_date_event
+from notifications.render import Renderer
+from services.links import LinkSigner
+from services.settings import MailSettings
+from storage.uow import UnitOfWork
+
+LINK_VALID_AFTER_DUE = timedelta(days=30)
+
+
+@dataclass
+class Mailer:
+    """What every task mail needs: the plan, the directory, the calendar and the settings."""
+
+    plan: Plan
+    directory: UnitDirectory
+    calendar: WorkingCalendar
+    renderer: Renderer
+    links: LinkSigner
+    settings: MailSettings
+
+    @property
+    def sender(self) -> Mailbox:
+        return Mailbox(self.settings.from_address, self.settings.from_name)
+
+    def audience(self, who: Audience, unit: str) -> list[Mailbox]:
+        if who is Audience.UNIT_CONTACT:
+            found = self.directory.unit(unit)
+            return [Mailbox(found.contact.email, found.name)] if found else []
+        if who is Audience.UNIT_HEAD:
+            found = self.directory.unit(unit)
+            return [Mailbox(found.head.email, found.head.name)] if found else []
+        if who is Audience.OFFICE:
+            office = self.directory.unit(self.directory.office)
+            return [Mailbox(office.contact.email, office.name)] if office else []
+        return [Mailbox(r.email, r.name) for r in self.directory.recipients if r.role == "director"]
+
+    def plan_context(self) -> dict[str, Any]:
+        p = self.plan
+        return {"number_symbol": p.number_symbol, "issued_on": dmy(p.issued_on), "title": p.title}
+
+    def task_context(self, task: Task, *, today: date) -> dict[str, Any]:
+        activity = self.plan.activity(task.key.activity)
+        unit = self.directory.unit(task.key.unit)
+        if activity is None or unit is None:
+            raise NotFound(f"task {task.key} names an activity or unit not in {self.plan.code}")
+        return {
+            "greeting": unit.name,
+            "unit": unit.name,
+            "plan": self.plan_context(),
+            "activity": {"number": activity.number, "title": activity.title},
+            "role": ROLE_LABELS[task.role],
+            "stage": STAGE_LABELS_VI[task.key.stage],
+            "period": f"kỳ {task.key.seq}" if task.key.seq > 1 else "",
+            "due": long_date(task.due_on),
+            "days_left": self.calendar.working_days_until(today, task.due_on),
+            "days_late": -self.calendar.working_days_until(today, task.due_on),
+            "deliverable": STAGE_DELIVERABLES[task.key.stage],
+            "link": self.links.url(
+                unit=unit.code, task=str(task.key), expires_on=task.due_on + LINK_VALID_AFTER_DUE
+            ),
+        }
+
+    def key(self, task: Task, kind: MailKind, rung: str = "") -> str:
+        return f"{self.plan.code}:{task.key}:{kind.value}:{rung}"
+
+    def not_before(self, now: datetime) -> datetime:
+        return next_send_time(
+            now, self.calendar, start=self.settings.office_start, end=self.settings.office_end
+        )
+
+
+def build_task_mail(
+    mailer: Mailer,
+    task: Task,
+    kind: MailKind,
+    *,
+    now: datetime,
+    rung: str = "",
+    to: tuple[Audience, ...] = (Audience.UNIT_CONTACT,),
+    cc: tuple[Audience, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, OutgoingMail]:
+    """Render one mail about `task`: its idempotency key and the mail, threaded per task."""
+    key = mailer.key(task, kind, rung)
+    context = {**mailer.task_context(task, today=local_date(now)), **(extra or {})}
+    domain = mailer.settings.domain
+    thread = thread_id(f"{mailer.plan.code}:{task.key}", domain)
+    attachments = []
+    if kind is MailKind.TASK_ASSIGNED:
+        summary = f"Hạn: {context['stage']} — HT{context['activity']['number']}"
+        attachments.append(
+            due_date_event(
+                uid=thread.strip("<>"),
+                summary=summary,
+                description=context["deliverable"],
+                due=task.due_on,
+                url=context["link"],
+                stamp=now,
+            )
+        )
+    content = mailer.renderer.render(kind, context, key=key, attachments=attachments)
+    first = kind is MailKind.TASK_ASSIGNED
+    mail = OutgoingMail(
+        message_id=thread if first else message_id(key, domain),
+        sender=mailer.sender,
+        to=tuple(m for who in to for m in mailer.audience(who, task.key.unit)),
+        cc=tuple(m for who in cc for m in mailer.audience(who, task.key.unit)),
+        content=content,
+        date=now,
+        in_reply_to=None if first else thread,
+        references=() if first else (thread,),
+    )
+    return key, mail
+
+
+def enqueue_task_mail(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    task: Task,
+    kind: MailKind,
+    *,
+    now: datetime,
+    rung: str = "",
+    to: tuple[Audience, ...] = (Audience.UNIT_CONTACT,),
+    cc: tuple[Audience, ...] = (),
+    extra: dict[str, Any] | None = None,
+    task_id: int | None = None,
+) -> bool:
+    """Queue one mail about `task` in the caller's transaction; False if queued before."""
+    if uow.outbox.exists(mailer.key(task, kind, rung)):
+        return False  # checked first so that a re-run does not even render
+    key, mail = build_task_mail(mailer, task, kind, now=now, rung=rung, to=to, cc=cc, extra=extra)
+    if task_id is None:
+        plan_row = uow.plans.row(mailer.plan.code)
+        row = uow.tasks.row(task.key, plan_id=plan_row.id) if plan_row else None
+        task_id = row.id if row else None
+    return uow.outbox.enqueue(
+        mail, key=key, kind=kind.value, task_id=task_id, not_before=mailer.not_before(now)
+    )
+
+
+def build_mail(
+    mailer: Mailer,
+    kind: MailKind,
+    *,
+    key: str,
+    now: datetime,
+    to: list[Mailbox],
+    cc: list[Mailbox] | None = None,
+    context: dict[str, Any],
+) -> OutgoingMail:
+    """Render a mail that is not about one task (the Director's digest, the report sent)."""
+    values = {"plan": mailer.plan_context(), "as_of": long_date(local_date(now)), **context}
+    content = mailer.renderer.render(kind, values, key=key)
+    return OutgoingMail(
+        message_id=message_id(key, mailer.settings.domain),
+        sender=mailer.sender,
+        to=tuple(to),
+        cc=tuple(cc or ()),
+        content=content,
+        date=now,
+    )
+
+
+def enqueue_mail(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    kind: MailKind,
+    *,
+    key: str,
+    now: datetime,
+    to: list[Mailbox],
+    cc: list[Mailbox] | None = None,
+    context: dict[str, Any],
+) -> bool:
+    """Queue a mail that is not about one task; False when that key was queued before."""
+    if uow.outbox.exists(key):
+        return False
+    mail = build_mail(mailer, kind, key=key, now=now, to=to, cc=cc, context=context)
+    return uow.outbox.enqueue(
+        mail, key=key, kind=kind.value, task_id=None, not_before=mailer.not_before(now)
+    )
+
+
+def local_time(at: datetime) -> str:
+    return at.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")

@@ -1,0 +1,118 @@
+"""The ladder at work: reminders, chases and the Director's digest due at an instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.clock import local_date
+from domain.ladder import notices_due
+from domain.policy import STAGE_LABELS_VI, Audience, NoticeKind
+from domain.task import Task
+from domain.vi import long_date
+from notifications.content import MailKind, reminder_lead
+from services.mail import Mailer, enqueue_mail, enqueue_task_mail
+from storage.uow import UnitOfWork
+
+_KIND_MAIL = {NoticeKind.REMINDER: MailKind.REMINDER, NoticeKind.OVERDUE: MailKind.OVERDUE}
+CATCH_UP_WORKING_DAYS = 5  # a sweep that was down this long still fires the rungs it missed
+
+
+@dataclass
+class NoticeReport:
+    reminders: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    digest_sent: bool = False
+
+
+def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> NoticeReport:
+    """Fire every rung due now (each at most once) and queue its mail, in one transaction."""
+    report = NoticeReport()
+    today, cal, ladder = local_date(now), mailer.calendar, mailer.plan.policy.ladder
+    if not cal.is_working_day(today):
+        return report
+    before = max((r.days_before or 0) for r in ladder)
+    after = max((r.days_after or 0) for r in ladder) + CATCH_UP_WORKING_DAYS
+    first_due, last_due = cal.add_working_days(today, -after), cal.add_working_days(today, before)
+    plan_row = uow.plans.row(mailer.plan.code)
+    if plan_row is None:
+        return report
+    rows = uow.tasks.keyed_rows(plan_id=plan_row.id)
+    for task in uow.tasks.list_due(
+        on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
+    ):
+        for notice in notices_due(task, now, cal, ladder):
+            key = notice.idempotency_key
+            fired = uow.notices.record(
+                task_id=rows[task.key].id,
+                kind=notice.kind.value,
+                rung=notice.rung,
+                due_on=task.due_on,
+                outbox_key=key,
+                at=now,
+            )
+            if not fired:
+                continue
+            if notice.kind is NoticeKind.ESCALATION:
+                report.escalated += 1
+                continue
+            days_left = cal.working_days_until(today, task.due_on)
+            enqueue_task_mail(
+                uow,
+                mailer,
+                task,
+                _KIND_MAIL[notice.kind],
+                now=now,
+                rung=notice.rung,
+                to=notice.to,
+                cc=notice.cc,
+                extra={"lead": reminder_lead(days_left)},
+            )
+            report.reminders += notice.kind is NoticeKind.REMINDER
+            report.overdue += notice.kind is NoticeKind.OVERDUE
+    if report.escalated:
+        report.digest_sent = _digest(uow, mailer, now=now)
+    uow.commit()
+    return report
+
+
+def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
+    """One mail to the Director listing every overdue task of every unit today."""
+    today, cal = local_date(now), mailer.calendar
+    start = mailer.plan.issued_on
+    overdue: list[Task] = uow.tasks.list_due(
+        on=start, within=(today - start).days - 1, plan=mailer.plan.code
+    )
+    names = {u.code: u.name for u in mailer.directory.units}
+    rows = []
+    for task in sorted(overdue, key=lambda t: (names[t.key.unit], t.due_on)):
+        activity = mailer.plan.activity(task.key.activity)
+        if activity is None:
+            continue  # a task of an activity the plan no longer has
+        rows.append(
+            {
+                "unit": names[task.key.unit],
+                "activity_number": activity.number,
+                "activity": activity.title,
+                "stage": STAGE_LABELS_VI[task.key.stage],
+                "due": long_date(task.due_on),
+                "days_late": -cal.working_days_until(today, task.due_on),
+            }
+        )
+    director = mailer.audience(Audience.DIRECTOR, "")
+    context = {
+        "greeting": ", ".join(m.name for m in director) or "Giám đốc Sở",
+        "rows": rows,
+        "unit_count": len({r["unit"] for r in rows}),
+        "threshold": 1,
+    }
+    return enqueue_mail(
+        uow,
+        mailer,
+        MailKind.ESCALATION_DIGEST,
+        now=now,
+        to=director,
+        key=f"{mailer.plan.code}:escalation-digest:{today.isoformat()}",
+        context=context,
+    )

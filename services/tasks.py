@@ -1,0 +1,118 @@
+"""Task changes with their mail: each writes state, audit and outbox in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.errors import NotFound
+from domain.task import Action, Task, TaskKey
+from notifications.content import MailKind
+from services.mail import Mailer, enqueue_task_mail, local_time
+from storage.repositories import to_task, write_task
+from storage.tables import TaskRow
+from storage.uow import UnitOfWork
+
+
+def _load(uow: UnitOfWork, mailer: Mailer, key: TaskKey) -> tuple[TaskRow, Task]:
+    plan_row = uow.plans.row(mailer.plan.code)
+    row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
+    if row is None:
+        raise NotFound(f"task {key} of plan {mailer.plan.code}")
+    return row, to_task(row, key.activity, key.unit)
+
+
+def assign(uow: UnitOfWork, mailer: Mailer, keys: list[TaskKey], *, now: datetime) -> int:
+    """Send each task's assignment mail (once, ever); returns how many were newly queued."""
+    queued = 0
+    for key in keys:
+        row, task = _load(uow, mailer, key)
+        queued += enqueue_task_mail(
+            uow, mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=row.id
+        )
+    uow.commit()
+    return queued
+
+
+def submit(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    key: TaskKey,
+    *,
+    at: datetime,
+    by: str,
+    payload: dict[str, Any],
+) -> int:
+    """Record a submission (a new version), move the task, queue the receipt; the version."""
+    row, task = _load(uow, mailer, key)
+    changed, event = task.apply(Action.SUBMIT, at=at)
+    write_task(row, changed, at=at)
+    version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload)
+    uow.audit.record(
+        at=at,
+        actor=by,
+        action="task.submitted",
+        entity="task",
+        key=str(key),
+        old={"state": event.old.value},
+        new={"state": event.new.value, "version": version},
+    )
+    enqueue_task_mail(
+        uow,
+        mailer,
+        changed,
+        MailKind.SUBMISSION_RECEIPT,
+        now=at,
+        task_id=row.id,
+        rung=f"v{version}",
+        extra={"version": version, "submitted_at": local_time(at)},
+    )
+    uow.commit()
+    return version
+
+
+def return_for_revision(
+    uow: UnitOfWork, mailer: Mailer, key: TaskKey, *, at: datetime, by: str, reason: str
+) -> None:
+    """The Office sends a submission back with a reason; the unit gets the returned mail."""
+    row, task = _load(uow, mailer, key)
+    changed, event = task.apply(Action.RETURN, at=at, reason=reason)
+    write_task(row, changed, at=at)
+    versions = len(uow.submissions.versions(row.id))
+    uow.audit.record(
+        at=at,
+        actor=by,
+        action="task.returned",
+        entity="task",
+        key=str(key),
+        reason=reason,
+        old={"state": event.old.value},
+        new={"state": event.new.value},
+    )
+    enqueue_task_mail(
+        uow,
+        mailer,
+        changed,
+        MailKind.RETURNED,
+        now=at,
+        task_id=row.id,
+        rung=f"v{versions}",
+        extra={"reason": reason},
+    )
+    uow.commit()
+
+
+def accept(uow: UnitOfWork, mailer: Mailer, key: TaskKey, *, at: datetime, by: str) -> None:
+    row, task = _load(uow, mailer, key)
+    changed, event = task.apply(Action.ACCEPT, at=at)
+    write_task(row, changed, at=at)
+    uow.audit.record(
+        at=at,
+        actor=by,
+        action="task.accepted",
+        entity="task",
+        key=str(key),
+        old={"state": event.old.value},
+        new={"state": event.new.value},
+    )
+    uow.commit()

@@ -1,0 +1,200 @@
+"""The transactional outbox: mail rows written with the change that causes them, then claimed."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from domain.mail import Attachment, Mailbox, OutgoingMail, RenderedMail
+from storage.db import insert_ignoring_duplicates
+from storage.tables import OutboxRow
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A mail this delivery step now owns until it marks it sent, retried or failed."""
+
+    id: int
+    key: str
+    attempts: int
+    mail: OutgoingMail
+
+
+def _boxes(items: list[list[str]]) -> tuple[Mailbox, ...]:
+    return tuple(Mailbox(email=email, name=name) for name, email in items)
+
+
+def _row_to_mail(row: OutboxRow, sender: Mailbox) -> OutgoingMail:
+    content = RenderedMail(
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        attachments=tuple(
+            Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
+            for a in row.attachments
+        ),
+    )
+    return OutgoingMail(
+        message_id=row.message_id,
+        sender=sender,
+        to=_boxes(row.recipients["to"]),
+        cc=_boxes(row.recipients.get("cc", [])),
+        content=content,
+        date=row.created_at,
+        in_reply_to=row.headers.get("in_reply_to"),
+        references=tuple(row.headers.get("references", [])),
+    )
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        mail: OutgoingMail,
+        *,
+        key: str,
+        kind: str,
+        task_id: int | None,
+        not_before: datetime,
+    ) -> bool:
+        """Queue `mail` under `key` in the caller's transaction; False if the key exists."""
+        values: dict[str, Any] = {
+            "idempotency_key": key,
+            "kind": kind,
+            "task_id": task_id,
+            "message_id": mail.message_id,
+            "recipients": {
+                "to": [[m.name, m.email] for m in mail.to],
+                "cc": [[m.name, m.email] for m in mail.cc],
+            },
+            "subject": mail.content.subject,
+            "body_text": mail.content.text,
+            "body_html": mail.content.html,
+            "headers": {"in_reply_to": mail.in_reply_to, "references": list(mail.references)},
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "data": base64.b64encode(a.data).decode(),
+                }
+                for a in mail.content.attachments
+            ],
+            "state": PENDING,
+            "attempts": 0,
+            "not_before": not_before,
+            "created_at": mail.date,
+        }
+        return insert_ignoring_duplicates(
+            self.session, OutboxRow, values, unique=["idempotency_key"]
+        )
+
+    def exists(self, key: str) -> bool:
+        return (
+            self.session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
+            is not None
+        )
+
+    def claim(
+        self, *, now: datetime, limit: int, lease: timedelta, sender: Mailbox
+    ) -> list[Claimed]:
+        """Take up to `limit` due mails (and any whose claim lease ran out); commit after.
+
+        PostgreSQL skips rows another step has locked; SQLite serialises writers, and the
+        state check in the UPDATE makes a second claimer find nothing to take.
+        """
+        token = uuid.uuid4().hex
+        claimable = or_(
+            (OutboxRow.state == PENDING) & (OutboxRow.not_before <= now),
+            (OutboxRow.state == SENDING) & (OutboxRow.claimed_at < now - lease),
+        )
+        ids = select(OutboxRow.id).where(claimable).order_by(OutboxRow.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            ids = ids.with_for_update(skip_locked=True)
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids.scalar_subquery()), claimable)
+            .values(state=SENDING, claim_token=token, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.claim_token == token, OutboxRow.state == SENDING)
+            .order_by(OutboxRow.id)
+        ).all()
+        return [Claimed(r.id, r.idempotency_key, r.attempts, _row_to_mail(r, sender)) for r in rows]
+
+    def _set(self, ids: list[int], **values: Any) -> None:
+        if ids:
+            self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), OutboxRow.state == SENDING)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def mark_sent(self, ids: list[int], *, at: datetime) -> None:
+        self._set(
+            ids,
+            state=SENT,
+            sent_at=at,
+            last_error=None,
+            claim_token=None,
+            attempts=OutboxRow.attempts + 1,
+        )
+
+    def mark_retry(self, id_: int, *, error: str, not_before: datetime) -> None:
+        self._set(
+            [id_],
+            state=PENDING,
+            last_error=error[:2000],
+            not_before=not_before,
+            claim_token=None,
+            attempts=OutboxRow.attempts + 1,
+        )
+
+    def mark_failed(self, id_: int, *, error: str) -> None:
+        self._set(
+            [id_],
+            state=FAILED,
+            last_error=error[:2000],
+            claim_token=None,
+            attempts=OutboxRow.attempts + 1,
+        )
+
+    def release(self, ids: list[int]) -> None:
+        """Give back mails never tried (the connection went first): no attempt is counted."""
+        self._set(ids, state=PENDING, claim_token=None, claimed_at=None)
+
+    def failed(self) -> list[OutboxRow]:
+        return list(
+            self.session.scalars(
+                select(OutboxRow).where(OutboxRow.state == FAILED).order_by(OutboxRow.id)
+            )
+        )
+
+    def retry_failed(self, ids: list[int] | None, *, now: datetime) -> int:
+        """Put failed mails back in the queue (after the cause is fixed); attempts restart."""
+        query = update(OutboxRow).where(OutboxRow.state == FAILED)
+        if ids:
+            query = query.where(OutboxRow.id.in_(ids))
+        result = self.session.execute(
+            query.values(state=PENDING, attempts=0, not_before=now).execution_options(
+                synchronize_session=False
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state))
+        found = {state: count for state, count in rows}
+        return {state: found.get(state, 0) for state in (PENDING, SENDING, SENT, FAILED)}
