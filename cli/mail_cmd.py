@@ -16,7 +16,7 @@ from documents.plan_files import load_plan
 from domain.mail import Mailbox
 from domain.schedule import all_tasks
 from notifications.content import MailKind
-from notifications.message import to_email_message
+from notifications.message import envelope
 from notifications.sink import start_sink
 from services.bootstrap import bootstrap, delivery, mail_backend, mailer
 from services.mail import build_task_mail
@@ -42,7 +42,7 @@ def send_test(address: str) -> None:
             mailer(app_, plan, units), task, MailKind.TASK_ASSIGNED, now=app_.clock.now()
         )
         mail = replace(mail, to=(Mailbox(address),), cc=())
-        asyncio.run(mail_backend(app_.settings.mail).send_messages([to_email_message(mail)]))
+        asyncio.run(mail_backend(app_.settings.mail).send_messages([envelope(mail)]))
     out.print(
         f"sent {mail.message_id} to {address} via {app_.settings.mail.backend}", highlight=False
     )

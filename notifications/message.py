@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from email._policybase import Compat32
 from email.header import Header
 from email.message import Message
@@ -50,16 +52,22 @@ def _text(body: str, subtype: str) -> MIMEText:
     return MIMEText(body, subtype, "utf-8", policy=POLICY)
 
 
+def _boundary(mail: OutgoingMail, part: str) -> str:
+    # Fixed here so the generator need not search the content for a safe one (a regex
+    # compiled per message). Every part is base64, which never contains "_".
+    return f"=_cchc_{part}_{hashlib.sha256(mail.message_id.encode()).hexdigest()[:24]}"
+
+
 def to_email_message(mail: OutgoingMail) -> Message:
     """The MIME message: text/plain + text/html alternatives, then any attachments."""
     body: Message = _text(mail.content.text, "plain")
     if mail.content.html is not None:
-        body = MIMEMultipart("alternative", policy=POLICY)
+        body = MIMEMultipart("alternative", boundary=_boundary(mail, "alt"), policy=POLICY)
         body.attach(_text(mail.content.text, "plain"))
         body.attach(_text(mail.content.html, "html"))
     msg = body
     if mail.content.attachments:
-        msg = MIMEMultipart("mixed", policy=POLICY)
+        msg = MIMEMultipart("mixed", boundary=_boundary(mail, "mix"), policy=POLICY)
         msg.attach(body)
         for item in mail.content.attachments:
             maintype, subtype = item.content_type.split("/", 1)
@@ -88,3 +96,27 @@ def to_email_message(mail: OutgoingMail) -> Message:
 def as_bytes(message: Message) -> bytes:
     """The message on the wire: CRLF line ends, headers folded by the classic encoder."""
     return message.as_bytes(policy=POLICY)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a backend sends: SMTP envelope addresses and the message, flattened once."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    message: Message
+    data: bytes
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+def envelope(mail: OutgoingMail) -> Envelope:
+    message = to_email_message(mail)
+    return Envelope(
+        sender=mail.sender.email,
+        recipients=tuple(mail.recipients()),
+        message=message,
+        data=as_bytes(message),
+    )

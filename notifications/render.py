@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from domain.mail import Attachment, RenderedMail, clean_header
 from notifications.content import MailKind
@@ -27,9 +27,21 @@ class Renderer:
             loader=FileSystemLoader(templates),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
             undefined=StrictUndefined,
+            auto_reload=False,  # templates ship with the code; no stat() per include
             keep_trailing_newline=False,
             trim_blocks=False,
         )
+        self._cache: dict[MailKind, tuple[Template, Template, Template]] = {}
+
+    def _templates(self, kind: MailKind) -> tuple[Template, Template, Template]:
+        found = self._cache.get(kind)
+        if found is None:
+            found = tuple(  # type: ignore[assignment]
+                self.env.get_template(f"{kind.value}.{part}.j2")
+                for part in ("subject", "txt", "html")
+            )
+            self._cache[kind] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
 
     def slogan(self, key: str) -> str:
         """One of the plan's slogans, rotating with the mail's identity."""
@@ -45,9 +57,9 @@ class Renderer:
         attachments: Sequence[Attachment] = (),
     ) -> RenderedMail:
         values = {**context, "slogan": self.slogan(key)}
-        subject = self.env.get_template(f"{kind.value}.subject.j2").render(values)
-        subject = clean_header(f"{self.prefix} {subject}")
+        subject_t, text_t, html_t = self._templates(kind)
+        subject = clean_header(f"{self.prefix} {subject_t.render(values)}")
         values["subject"] = subject
-        text = self.env.get_template(f"{kind.value}.txt.j2").render(values).strip() + "\n"
-        html = self.env.get_template(f"{kind.value}.html.j2").render(values)
+        text = text_t.render(values).strip() + "\n"
+        html = html_t.render(values)
         return RenderedMail(subject=subject, text=text, html=html, attachments=tuple(attachments))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from domain.clock import Clock
 from domain.mail import Mailbox
 from domain.office_hours import backoff, next_send_time
 from notifications.backends import ConnectionLost, MailBackend, MailError
-from notifications.message import to_email_message
+from notifications.message import envelope
 from services.settings import MailSettings
 from storage.outbox import Claimed
 from storage.uow import UnitOfWork
@@ -83,59 +84,82 @@ class Delivery:
         try:
             await self.backend.open()
         except MailError as exc:  # server down: every mail of the batch waits its back-off
-            for item in claimed:
-                self._record_error(item, exc, report)
+            with self.uow as uow:
+                for item in claimed:
+                    self._record_error(uow, item, exc, report)
             return False
         try:
-            for index, item in enumerate(claimed):
-                try:
-                    await self.backend.send(to_email_message(item.mail))
-                except ConnectionLost as exc:
-                    self._record_error(item, exc, report)
-                    self._release([c.id for c in claimed[index + 1 :]], report)
-                    return False
-                except MailError as exc:
-                    self._record_error(item, exc, report)
-                else:
-                    self._mark_sent(item, report)
+            with self.uow as uow:  # one session records the whole batch, a commit per mail
+                return await self._send_each(uow, claimed, report)
         finally:
             await self.backend.close()
-        return True
 
-    def _mark_sent(self, item: Claimed, report: DeliveryReport) -> None:
-        # Committed mail by mail: a crash after this point never sends this one again.
-        with self.uow as uow:
-            uow.outbox.mark_sent([item.id], at=self.clock.now())
-            uow.commit()
+    async def _send_each(
+        self, uow: UnitOfWork, claimed: list[Claimed], report: DeliveryReport
+    ) -> bool:
+        """Send in order. While the server answers one mail, we build the next and record
+        the last as sent, so our own work hides behind the server's."""
+        message = envelope(claimed[0].mail)
+        delivered: Claimed | None = None
+        try:
+            for index, item in enumerate(claimed):
+                sending = asyncio.ensure_future(self.backend.send(message))
+                await asyncio.sleep(0)  # the first command is on the wire
+                if index + 1 < len(claimed):
+                    message = envelope(claimed[index + 1].mail)
+                if delivered is not None:
+                    self._mark_sent(uow, delivered, report)
+                    delivered = None
+                try:
+                    await sending
+                except ConnectionLost as exc:
+                    self._record_error(uow, item, exc, report)
+                    self._release(uow, [c.id for c in claimed[index + 1 :]], report)
+                    return False
+                except MailError as exc:
+                    self._record_error(uow, item, exc, report)
+                else:
+                    delivered = item
+            return True
+        finally:
+            if delivered is not None:
+                self._mark_sent(uow, delivered, report)
+
+    def _mark_sent(self, uow: UnitOfWork, item: Claimed, report: DeliveryReport) -> None:
+        # Committed mail by mail (at most one send later): a crash resends at most one mail.
+        uow.outbox.mark_sent(item.id, at=self.clock.now())
+        uow.commit()
         report.sent += 1
 
-    def _release(self, ids: list[int], report: DeliveryReport) -> None:
+    @staticmethod
+    def _release(uow: UnitOfWork, ids: list[int], report: DeliveryReport) -> None:
+        """Mails never tried (the connection went first) go back without an attempt."""
         if ids:
-            with self.uow as uow:
-                uow.outbox.release(ids)
-                uow.commit()
+            uow.outbox.release(ids)
+            uow.commit()
             report.released += len(ids)
 
-    def _record_error(self, item: Claimed, exc: MailError, report: DeliveryReport) -> None:
+    def _record_error(
+        self, uow: UnitOfWork, item: Claimed, exc: MailError, report: DeliveryReport
+    ) -> None:
         """Retry later with back-off, or give up when permanent or out of attempts."""
         attempts = item.attempts + 1
         error = f"{type(exc).__name__}: {exc}"
-        with self.uow as uow:
-            if exc.permanent or attempts >= self.settings.max_attempts:
-                uow.outbox.mark_failed(item.id, error=error)
-                report.failed += 1
-            else:
-                wait = backoff(
-                    attempts,
-                    base_seconds=self.settings.backoff_seconds,
-                    cap_seconds=self.settings.backoff_cap_seconds,
-                )
-                not_before = next_send_time(
-                    self.clock.now() + wait,
-                    self.calendar,
-                    start=self.settings.office_start,
-                    end=self.settings.office_end,
-                )
-                uow.outbox.mark_retry(item.id, error=error, not_before=not_before)
-                report.retried += 1
-            uow.commit()
+        if exc.permanent or attempts >= self.settings.max_attempts:
+            uow.outbox.mark_failed(item.id, error=error)
+            report.failed += 1
+        else:
+            wait = backoff(
+                attempts,
+                base_seconds=self.settings.backoff_seconds,
+                cap_seconds=self.settings.backoff_cap_seconds,
+            )
+            not_before = next_send_time(
+                self.clock.now() + wait,
+                self.calendar,
+                start=self.settings.office_start,
+                end=self.settings.office_end,
+            )
+            uow.outbox.mark_retry(item.id, error=error, not_before=not_before)
+            report.retried += 1
+        uow.commit()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -40,17 +41,21 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_ignoring_duplicates(
-    session: Session, table: Any, values: dict[str, Any], *, unique: list[str]
-) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was added."""
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=32)
+def _insert_ignoring(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(table.id)
-    )
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Table, values: dict[str, Any], *, unique: tuple[str, ...]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was added.
+
+    The statement is built once per table and run on the session's connection with plain
+    parameters: building it per row cost more than the insert itself.
+    """
+    connection = session.connection()
+    statement = _insert_ignoring(connection.dialect.name, table, unique)
     # RETURNING, not rowcount: drivers may report -1 for a skipped row.
-    return session.execute(statement).first() is not None
+    return connection.execute(statement, values).first() is not None

@@ -8,13 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.mail import Attachment, Mailbox, OutgoingMail, RenderedMail
 from storage.db import insert_ignoring_duplicates
-from storage.tables import OutboxRow
+from storage.tables import Base, OutboxRow
 
+OUTBOX = Base.metadata.tables["outbox"]
+_EXISTS = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
+_MARK_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.state == "sending")
+    .values(
+        state="sent",
+        sent_at=bindparam("at"),
+        last_error=None,
+        claim_token=None,
+        attempts=OUTBOX.c.attempts + 1,
+    )
+)
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
@@ -94,15 +107,11 @@ class OutboxRepository:
             "not_before": not_before,
             "created_at": mail.date,
         }
-        return insert_ignoring_duplicates(
-            self.session, OutboxRow, values, unique=["idempotency_key"]
-        )
+        return insert_ignoring_duplicates(self.session, OUTBOX, values, unique=("idempotency_key",))
 
     def exists(self, key: str) -> bool:
-        return (
-            self.session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
-            is not None
-        )
+        found = self.session.connection().execute(_EXISTS, {"key": key}).first()
+        return found is not None
 
     def claim(
         self, *, now: datetime, limit: int, lease: timedelta, sender: Mailbox
@@ -142,15 +151,9 @@ class OutboxRepository:
                 .execution_options(synchronize_session=False)
             )
 
-    def mark_sent(self, ids: list[int], *, at: datetime) -> None:
-        self._set(
-            ids,
-            state=SENT,
-            sent_at=at,
-            last_error=None,
-            claim_token=None,
-            attempts=OutboxRow.attempts + 1,
-        )
+    def mark_sent(self, id_: int, *, at: datetime) -> None:
+        """The hot path of delivery: one prepared statement on the session's connection."""
+        self.session.connection().execute(_MARK_SENT, {"oid": id_, "at": at})
 
     def mark_retry(self, id_: int, *, error: str, not_before: datetime) -> None:
         self._set(

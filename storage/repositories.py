@@ -19,7 +19,7 @@ from storage.db import insert_ignoring_duplicates
 from storage.tables import (
     ActivityRow,
     AuditRow,
-    NoticeRow,
+    Base,
     PlanRow,
     SubmissionRow,
     TaskRow,
@@ -251,7 +251,10 @@ class NoticeLog:
             "created_at": at,
         }
         return insert_ignoring_duplicates(
-            self.session, NoticeRow, values, unique=["task_id", "kind", "rung"]
+            self.session,
+            Base.metadata.tables["notices"],
+            values,
+            unique=("task_id", "kind", "rung"),
         )
 
 

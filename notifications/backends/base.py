@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from email.message import Message
 from types import TracebackType
+
+from notifications.message import Envelope
 
 
 class MailError(Exception):
@@ -40,15 +41,15 @@ class MailBackend(ABC):
         """Release what open() took."""
 
     @abstractmethod
-    async def send(self, message: Message) -> None:
-        """Send one message or raise a MailError saying whether to retry."""
+    async def send(self, envelope: Envelope) -> None:
+        """Send one built message or raise a MailError saying whether to retry."""
 
-    async def send_messages(self, messages: Sequence[Message]) -> int:
+    async def send_messages(self, envelopes: Sequence[Envelope]) -> int:
         """Send each message over one connection; returns how many went out."""
         sent = 0
         async with self:
-            for message in messages:
-                await self.send(message)
+            for envelope in envelopes:
+                await self.send(envelope)
                 sent += 1
         return sent
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from email.message import Message
 from pathlib import Path
 
 from notifications.backends.base import MailBackend, TransientMailError
-from notifications.message import as_bytes
+from notifications.message import Envelope
 
 
-def eml_name(message: Message) -> str:
+def eml_name(envelope: Envelope) -> str:
     """A file name from the Message-ID, so sending the same mail again rewrites one file."""
-    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", str(message["Message-ID"] or "no-id")).strip("_")
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", envelope.message_id).strip("_")
     return f"{ident}.eml"
 
 
@@ -24,11 +23,11 @@ class FileBackend(MailBackend):
     async def open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    async def send(self, message: Message) -> None:
-        target = self.directory / eml_name(message)
+    async def send(self, envelope: Envelope) -> None:
+        target = self.directory / eml_name(envelope)
         partial = target.with_suffix(".part")
         try:
-            partial.write_bytes(as_bytes(message))
+            partial.write_bytes(envelope.data)
             os.replace(partial, target)  # readers never see half a message
         except OSError as exc:
             raise TransientMailError(f"cannot write {target}: {exc}") from exc

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from email.message import Message
-
 from notifications.backends.base import MailBackend
+from notifications.message import Envelope
 
 
 class MemoryBackend(MailBackend):
     def __init__(self) -> None:
-        self.outbox: list[Message] = []
+        self.outbox: list[Envelope] = []
 
-    async def send(self, message: Message) -> None:
-        self.outbox.append(message)
+    async def send(self, envelope: Envelope) -> None:
+        self.outbox.append(envelope)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from email.message import Message
-from email.utils import getaddresses, parseaddr
-
 import aiosmtplib
 
 from notifications.backends.base import (
@@ -13,16 +10,7 @@ from notifications.backends.base import (
     PermanentMailError,
     TransientMailError,
 )
-from notifications.message import as_bytes
-
-
-def envelope_sender(message: Message) -> str:
-    return parseaddr(str(message["From"]))[1]
-
-
-def envelope_recipients(message: Message) -> list[str]:
-    headers = [str(h) for h in (message.get_all("To", []) + message.get_all("Cc", []))]
-    return [address for _name, address in getaddresses(headers) if address]
+from notifications.message import Envelope
 
 
 class SmtpBackend(MailBackend):
@@ -73,12 +61,12 @@ class SmtpBackend(MailBackend):
             except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 client.close()
 
-    async def send(self, message: Message) -> None:
+    async def send(self, envelope: Envelope) -> None:
         if self._client is None or not self._client.is_connected:
             raise ConnectionLost("not connected")
         try:
             errors, _reply = await self._client.sendmail(
-                envelope_sender(message), envelope_recipients(message), as_bytes(message)
+                envelope.sender, list(envelope.recipients), envelope.data
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             reasons = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)

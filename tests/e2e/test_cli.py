@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,12 @@ def test_demo_writes_the_schedule(tmp_path: Path) -> None:
     assert "thứ Sáu, 14/11/2025" in markdown
     assert "Quý II/2025" in markdown
     assert (tmp_path / "cchc.db").exists()
+    mails = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(mails) == 4  # the plan stages open on 26/3/2025: BBT ×2, CDS, TDC
+    subjects = {message_from_bytes(m.read_bytes(), policy=policy.default)["Subject"] for m in mails}
+    assert all(s.startswith("[CCHC 2025] Giao nhiệm vụ: Lập kế hoạch") for s in subjects)
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["mails"]["delivered"] == 4
 
 
 def test_the_installed_console_script_runs() -> None:

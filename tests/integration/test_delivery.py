@@ -52,6 +52,9 @@ def test_all_queued_mail_is_delivered_once(world: World, server: SmtpServer) -> 
     report = run(world, server)
     assert (report.sent, report.failed) == (30, 0)
     assert run(world, server).sent == 0  # nothing left, nothing resent
+    date = server.recorder.received[0]["Date"].datetime
+    assert date.tzinfo is not None  # stored and read back as UTC, never "-0000"
+    assert date == world.clock.now()
     ids = server.recorder.message_ids()
     assert len(ids) == len(set(ids)) == 30
     assert states(world)["sent"] == 30

@@ -6,18 +6,18 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from domain.mail import Mailbox, OutgoingMail, RenderedMail, message_id
 from notifications.backends import FileBackend, MailBackend, MemoryBackend, SmtpBackend
-from notifications.message import to_email_message
+from notifications.message import Envelope, envelope
 from tests.smtp_server import SmtpServer
 
 
-def sample(n: int) -> Message:
+def sample(n: int) -> Envelope:
     mail = OutgoingMail(
         message_id=message_id(f"sample-{n}", "cchc.example.invalid"),
         sender=Mailbox("vanphong@skhcn.example.invalid", "Văn phòng Sở"),
@@ -29,7 +29,7 @@ def sample(n: int) -> Message:
         ),
         date=datetime(2025, 11, 7, 1, 0, tzinfo=UTC),
     )
-    return to_email_message(mail)
+    return envelope(mail)
 
 
 class BackendContract:
@@ -50,14 +50,14 @@ class BackendContract:
         asyncio.run(backend.send_messages([sample(7)]))
         [got] = self.received(backend)
         assert got["Subject"] == "[CCHC 2025] Nhắc việc số 7: hạn thứ Sáu, 14/11/2025"
-        assert got["Message-ID"] == sample(7)["Message-ID"]
+        assert got["Message-ID"] == sample(7).message_id
         assert "Ban Biên tập" in str(got["To"])
         body = got.get_body(preferencelist=("plain",))
         assert body is not None
         assert "tiếng Việt có dấu" in body.get_content()
 
     def test_headers_are_encoded_words_on_the_wire(self, backend: MailBackend) -> None:
-        raw = sample(1).as_bytes()
+        raw = sample(1).data
         assert b"=?utf-8?" in raw
         assert all(ord(c) < 128 for c in raw.split(b"\r\n\r\n")[0].decode("ascii"))
 
@@ -69,7 +69,7 @@ class TestMemoryBackend(BackendContract):
 
     def received(self, backend: MailBackend) -> list[EmailMessage]:
         assert isinstance(backend, MemoryBackend)
-        return [message_from_bytes(m.as_bytes(), policy=policy.default) for m in backend.outbox]
+        return [message_from_bytes(m.data, policy=policy.default) for m in backend.outbox]
 
 
 class TestFileBackend(BackendContract):
