@@ -15,7 +15,8 @@ from domain.schedule import build_schedule, schedule_tasks
 from domain.task import ACTIVE_STATES, Action, TaskKey, TaskState
 from domain.units import Recipient, Unit, UnitDirectory
 from domain.validation import check_plan
-from storage.repositories import to_task, unit_ids, write_task
+from services.tasks import transition
+from storage.repositories import to_task, unit_ids
 from storage.tables import TaskRow
 from storage.uow import UnitOfWork
 
@@ -180,18 +181,6 @@ def _cancel_dropped(
     for key, row in existing.items():
         if key in wanted or TaskState(row.state) not in ACTIVE_STATES:
             continue
-        cancelled, event = to_task(row, key.activity, key.unit).apply(
-            Action.CANCEL, at=at, reason=reason
-        )
-        write_task(row, cancelled, at=at)
-        uow.audit.record(
-            at=at,
-            actor=actor,
-            action="task.cancelled",
-            entity="task",
-            key=str(key),
-            reason=reason,
-            old={"state": event.old.value},
-            new={"state": event.new.value},
-        )
+        task = to_task(row, key.activity, key.unit)
+        transition(uow, row, task, Action.CANCEL, at=at, by=actor, reason=reason)
         report.tasks_cancelled += 1

@@ -34,6 +34,33 @@ def assign(uow: UnitOfWork, mailer: Mailer, keys: list[TaskKey], *, now: datetim
     return queued
 
 
+def transition(
+    uow: UnitOfWork,
+    row: TaskRow,
+    task: Task,
+    action: Action,
+    *,
+    at: datetime,
+    by: str,
+    reason: str = "",
+    note: dict[str, Any] | None = None,
+) -> Task:
+    """Move a task through its lifecycle, store it and write the audit entry."""
+    changed, event = task.apply(action, at=at, reason=reason)
+    write_task(row, changed, at=at)
+    uow.audit.record(
+        at=at,
+        actor=by,
+        action=f"task.{event.new.value}",
+        entity="task",
+        key=str(task.key),
+        reason=reason,
+        old={"state": event.old.value},
+        new={"state": event.new.value, **(note or {})},
+    )
+    return changed
+
+
 def submit(
     uow: UnitOfWork,
     mailer: Mailer,
@@ -45,18 +72,8 @@ def submit(
 ) -> int:
     """Record a submission (a new version), move the task, queue the receipt; the version."""
     row, task = _load(uow, mailer, key)
-    changed, event = task.apply(Action.SUBMIT, at=at)
-    write_task(row, changed, at=at)
     version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload)
-    uow.audit.record(
-        at=at,
-        actor=by,
-        action="task.submitted",
-        entity="task",
-        key=str(key),
-        old={"state": event.old.value},
-        new={"state": event.new.value, "version": version},
-    )
+    changed = transition(uow, row, task, Action.SUBMIT, at=at, by=by, note={"version": version})
     enqueue_task_mail(
         uow,
         mailer,
@@ -76,19 +93,8 @@ def return_for_revision(
 ) -> None:
     """The Office sends a submission back with a reason; the unit gets the returned mail."""
     row, task = _load(uow, mailer, key)
-    changed, event = task.apply(Action.RETURN, at=at, reason=reason)
-    write_task(row, changed, at=at)
+    changed = transition(uow, row, task, Action.RETURN, at=at, by=by, reason=reason)
     versions = len(uow.submissions.versions(row.id))
-    uow.audit.record(
-        at=at,
-        actor=by,
-        action="task.returned",
-        entity="task",
-        key=str(key),
-        reason=reason,
-        old={"state": event.old.value},
-        new={"state": event.new.value},
-    )
     enqueue_task_mail(
         uow,
         mailer,
@@ -104,15 +110,5 @@ def return_for_revision(
 
 def accept(uow: UnitOfWork, mailer: Mailer, key: TaskKey, *, at: datetime, by: str) -> None:
     row, task = _load(uow, mailer, key)
-    changed, event = task.apply(Action.ACCEPT, at=at)
-    write_task(row, changed, at=at)
-    uow.audit.record(
-        at=at,
-        actor=by,
-        action="task.accepted",
-        entity="task",
-        key=str(key),
-        old={"state": event.old.value},
-        new={"state": event.new.value},
-    )
+    transition(uow, row, task, Action.ACCEPT, at=at, by=by)
     uow.commit()
