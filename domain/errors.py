@@ -55,3 +55,7 @@ class IllegalTransition(CchcError):
 
 class NotFound(CchcError, LookupError):
     """A plan, unit or task that does not exist."""
+
+
+class InvalidRequest(CchcError, ValueError):
+    """A request that cannot be carried out as asked (a missing reason, a closed task)."""

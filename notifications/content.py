@@ -15,6 +15,7 @@ class MailKind(StrEnum):
     SUBMISSION_RECEIPT = "submission_receipt"
     RETURNED = "returned"
     REPORT_SENT = "report_sent"
+    OFFICE_ALERT = "office_alert"
 
 
 STAGE_DELIVERABLES = {

@@ -82,9 +82,10 @@ def to_email_message(mail: OutgoingMail) -> Message:
     if mail.cc:
         msg["Cc"] = _addresses(mail.cc)
     subject = clean_header(mail.content.subject)
-    msg["Subject"] = (
-        subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
-    )
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:  # typeshed types header values as str; the classic API takes a Header here
+        msg["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     if mail.in_reply_to:
         msg["In-Reply-To"] = mail.in_reply_to
     if mail.references:

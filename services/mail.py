@@ -118,7 +118,7 @@ def build_task_mail(
             )
         )
     content = mailer.renderer.render(kind, context, key=key, attachments=attachments)
-    first = kind is MailKind.TASK_ASSIGNED
+    first = kind is MailKind.TASK_ASSIGNED and not rung  # a resend is a reply in the thread
     mail = OutgoingMail(
         message_id=thread if first else message_id(key, domain),
         sender=mailer.sender,

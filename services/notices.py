@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.clock import local_date
@@ -24,6 +24,7 @@ class NoticeReport:
     overdue: int = 0
     escalated: int = 0
     digest_sent: bool = False
+    overdue_tasks: list[str] = field(default_factory=list)  # tasks that became overdue now
 
 
 def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> NoticeReport:
@@ -70,7 +71,9 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
                 extra={"lead": reminder_lead(days_left)},
             )
             report.reminders += notice.kind is NoticeKind.REMINDER
-            report.overdue += notice.kind is NoticeKind.OVERDUE
+            if notice.kind is NoticeKind.OVERDUE:
+                report.overdue += 1
+                report.overdue_tasks.append(str(task.key))
     if report.escalated:
         report.digest_sent = _digest(uow, mailer, now=now)
     uow.commit()

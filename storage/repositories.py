@@ -17,6 +17,7 @@ from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
 from domain.units import Recipient, Unit
 from storage.db import insert_ignoring_duplicates
 from storage.tables import (
+    ActivityReportRow,
     ActivityRow,
     AuditRow,
     Base,
@@ -158,6 +159,25 @@ class TaskRepository:
             query = query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(PlanRow.code == plan)
         return self._rows(query.order_by(TaskRow.due_on, TaskRow.id))
 
+    def slot(self, *, plan: str, activity: str, stage: Stage, seq: int) -> list[tuple[int, Task]]:
+        """Every unit's task (with its row id) in one stage check-in of one activity."""
+        query = (
+            _task_query()
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(PlanRow.code == plan, ActivityRow.code == activity)
+            .where(TaskRow.stage == stage.value, TaskRow.seq == seq)
+            .order_by(TaskRow.id)
+        )
+        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
+
+    def of_activity(self, *, plan: str, activity: str) -> list[Task]:
+        query = (
+            _task_query()
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(PlanRow.code == plan, ActivityRow.code == activity)
+        )
+        return self._rows(query.order_by(TaskRow.id))
+
     def row(self, key: TaskKey, *, plan_id: int) -> TaskRow | None:
         query = _task_query().where(
             TaskRow.plan_id == plan_id,
@@ -284,3 +304,37 @@ class SubmissionRepository:
                 .order_by(SubmissionRow.version)
             )
         )
+
+
+class ActivityReports:
+    """The report each activity's run leaves for the year-end flow."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, plan: str, activity: str) -> tuple[ActivityReportRow | None, int, int]:
+        plan_id, activity_id = self.session.execute(
+            select(PlanRow.id, ActivityRow.id)
+            .join(ActivityRow, ActivityRow.plan_id == PlanRow.id)
+            .where(PlanRow.code == plan, ActivityRow.code == activity)
+        ).one()
+        row = self.session.scalar(
+            select(ActivityReportRow).where(
+                ActivityReportRow.plan_id == plan_id, ActivityReportRow.activity_id == activity_id
+            )
+        )
+        return row, plan_id, activity_id
+
+    def save(self, *, plan: str, activity: str, content: dict[str, Any], at: datetime) -> bool:
+        """Store the current report; False (and nothing written) when it is unchanged."""
+        row, plan_id, activity_id = self._row(plan, activity)
+        if row is not None and row.content == content:
+            return False
+        row = row or ActivityReportRow(plan_id=plan_id, activity_id=activity_id)
+        row.content, row.updated_at = content, at
+        self.session.add(row)
+        return True
+
+    def get(self, *, plan: str, activity: str) -> dict[str, Any] | None:
+        row, _plan_id, _activity_id = self._row(plan, activity)
+        return dict(row.content) if row else None

@@ -171,6 +171,19 @@ class NoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(Stamp)
 
 
+class ActivityReportRow(Base):
+    """What an activity's run hands to the year-end flow: one current report per activity."""
+
+    __tablename__ = "activity_reports"
+    __table_args__ = (UniqueConstraint("plan_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    content: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(Stamp)
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_key"),)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.outbox import OutboxRepository
 from storage.repositories import (
+    ActivityReports,
     AuditLog,
     NoticeLog,
     PlanRepository,
@@ -28,6 +29,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     notices: NoticeLog
     submissions: SubmissionRepository
+    reports: ActivityReports
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.notices = NoticeLog(self.session)
         self.submissions = SubmissionRepository(self.session)
+        self.reports = ActivityReports(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,1 @@
+"""Prefect flows: thin sequences of tasks, each task one service call."""

@@ -1,0 +1,63 @@
+"""What the flows share: the plan context per process, run inputs, events, artifacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from prefect.events import emit_event
+from prefect.input import RunInput
+from pydantic import Field
+
+from services.bootstrap import bootstrap
+from services.context import PlanContext, plan_context
+from services.settings import Settings
+
+DEFAULT_PLAN = "2025-skhcn-quang-ngai"
+EVENTS = uuid.UUID("6f1c1b0e-5d8a-4c57-9f4e-2f0f6a1c0c11")
+
+
+class StageInput(RunInput):
+    """What resumes a stage gate: the submissions that arrived (the database has the rest)."""
+
+    submission_ids: list[int] = Field(default_factory=list, description="Mã các lần gửi mới")
+    note: str = Field(default="", description="Ghi chú (nếu có)")
+
+
+@lru_cache(maxsize=8)
+def _context(plan: str, database_url: str) -> PlanContext:
+    return plan_context(plan, bootstrap(Settings()))
+
+
+def context(plan: str) -> PlanContext:
+    """The plan context of this process (one per plan and database)."""
+    return _context(plan, Settings().database_url)
+
+
+def instant(now: datetime | None) -> datetime:
+    """The run's instant: the one given (a simulated clock), else the system clock."""
+    return now.astimezone(UTC) if now else datetime.now(UTC)
+
+
+def emit(
+    event: str,
+    *,
+    key: str,
+    activity: str,
+    units: list[str] = (),  # type: ignore[assignment]
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """A cchc.* event about an activity, its units as related resources; the id is derived
+    from `key`, so a flow body that runs again emits nothing new."""
+    emit_event(
+        event,
+        resource={"prefect.resource.id": f"cchc.activity.{activity}"},
+        related=[
+            {"prefect.resource.id": f"cchc.unit.{u}", "prefect.resource.role": "unit"}
+            for u in units
+        ],
+        payload=payload or {},
+        id=uuid.uuid5(EVENTS, f"{event}:{key}"),
+    )

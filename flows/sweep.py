@@ -1,0 +1,60 @@
+"""`deadline-sweep`: every working morning, fire the ladder, deliver mail, reconcile runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from domain.clock import local_date
+from flows.common import DEFAULT_PLAN, context, emit, instant
+from services import orchestration, sweep
+
+
+@task(name="fire-notices", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def fire_notices(plan: str, now: datetime) -> dict[str, Any]:
+    return sweep.notices(context(plan), now=now)
+
+
+@task(name="deliver-outbox", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
+def deliver_outbox(plan: str, now: datetime) -> dict[str, int]:
+    return sweep.deliver(context(plan), now=now)
+
+
+@task(name="reconcile-runs", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def reconcile_runs(plan: str) -> int:
+    return orchestration.reconcile(context(plan))
+
+
+@flow(name="deadline-sweep", flow_run_name="sweep-{plan}")
+def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dict[str, Any]:
+    """Reminders, chases and the Director's digest due now; the outbox; stuck runs.
+
+    The schedule runs Monday to Saturday at 07:30; days off (holidays, ordinary Saturdays)
+    are skipped here by the working-day calendar, make-up Saturdays are worked.
+    """
+    at = instant(now)
+    if not context(plan).app.calendar.is_working_day(local_date(at)):
+        get_run_logger().info("Ngày nghỉ: không gửi nhắc việc.")
+        return {"at": at.isoformat(), "working_day": False}
+    fired = fire_notices(plan, at)
+    for key in fired["overdue_tasks"]:
+        activity, unit = key.split("/")[:2]
+        emit(
+            "cchc.task.overdue",
+            key=f"{plan}:{key}",
+            activity=activity,
+            units=[unit],
+            payload={"task": key},
+        )
+    delivered = deliver_outbox(plan, at)
+    resumed = reconcile_runs(plan)
+    return {
+        "at": at.isoformat(),
+        "working_day": True,
+        "notices": fired,
+        "delivery": delivered,
+        "resumed": resumed,
+    }

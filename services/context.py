@@ -1,0 +1,32 @@
+"""One plan's working set for a process: the app, the stored plan, the directory, the mailer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from documents.plan_files import load_units
+from domain.errors import NotFound
+from domain.plan import Plan
+from domain.units import UnitDirectory
+from services.bootstrap import App, bootstrap, mailer
+from services.mail import Mailer
+
+
+@dataclass
+class PlanContext:
+    app: App
+    plan: Plan
+    directory: UnitDirectory
+    mailer: Mailer
+
+
+def plan_context(plan_code: str, app: App | None = None) -> PlanContext:
+    """The plan as stored by `cchc plan load` (the database is the truth) and the directory
+    the settings name; NotFound when the plan was never loaded."""
+    app = app or bootstrap()
+    with app.uow() as uow:
+        plan = uow.plans.get(plan_code)
+    if plan is None:
+        raise NotFound(f"plan {plan_code!r} is not loaded: run `cchc plan load` first")
+    directory = load_units(app.settings.units_path)
+    return PlanContext(app, plan, directory, mailer(app, plan, directory))

@@ -1,0 +1,112 @@
+"""The one adapter for Prefect client calls made outside a flow body (CLI, sweep, portal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+
+from domain.policy import Stage
+from services import stages
+from services.context import PlanContext
+
+FLOW = "propagation"
+LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Where a suspended run waits: stage, check-in, how many tasks were in when it stopped."""
+
+    flow_run_id: UUID
+    activity: str
+    plan: str
+    stage: Stage
+    seq: int
+    done_seen: int
+
+    @classmethod
+    def parse(cls, flow_run_id: UUID, parameters: dict[str, Any], key: str) -> Gate | None:
+        try:
+            stage, seq, done, _wait = key.split("-")
+            return cls(
+                flow_run_id,
+                str(parameters["activity"]),
+                str(parameters.get("plan")),
+                Stage(stage),
+                int(seq),
+                int(done),
+            )
+        except (ValueError, KeyError):
+            return None  # not one of our gates
+
+
+def _runs(states: list[StateType], activity: str | None = None) -> list[Any]:
+    names = [f"{activity}"] if activity else None
+    with get_client(sync_client=True) as client:
+        return list(
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states))
+                ),
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
+                if names
+                else None,
+            )
+        )
+
+
+def suspended_gates(plan: str) -> list[Gate]:
+    gates = []
+    for run in _runs([StateType.PAUSED]):
+        key = run.state.state_details.pause_key if run.state else None
+        gate = Gate.parse(run.id, run.parameters, key or "")
+        if gate is not None and gate.plan == plan:
+            gates.append(gate)
+    return gates
+
+
+def resume(flow_run_id: UUID, *, note: str = "") -> None:
+    resume_flow_run(flow_run_id, run_input={"submission_ids": [], "note": note})
+
+
+def reconcile(ctx: PlanContext) -> int:
+    """Resume every run still suspended although its stage moved on in the database (the
+    portal's own resume was lost, or a unit answered by another path). How many resumed."""
+    resumed = 0
+    for gate in suspended_gates(ctx.plan.code):
+        now = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
+        if now.done != gate.done_seen or now.complete:
+            resume(gate.flow_run_id, note="đối soát: đã có kết quả mới trong cơ sở dữ liệu")
+            resumed += 1
+    return resumed
+
+
+def activate(ctx: PlanContext, *, today: date) -> list[str]:
+    """Start the run of every activity whose window is open and that has no live run."""
+    started = []
+    for activity in ctx.plan.activities:
+        window = activity.time_window(ctx.plan.year)
+        if not window.start <= today or _runs(LIVE, activity.code):
+            continue
+        run_deployment(
+            f"{FLOW}/{activity.code}",
+            timeout=0,
+            as_subflow=False,
+            parameters={"activity": activity.code, "plan": ctx.plan.code, "year": ctx.plan.year},
+        )
+        started.append(activity.code)
+    return started

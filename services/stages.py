@@ -1,0 +1,195 @@
+"""An activity's stages as its flow sees them: open, progress, status, report, admin changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from domain.errors import InvalidRequest, NotFound
+from domain.policy import STAGE_LABELS_VI, Stage
+from domain.schedule import StageSlot, schedule_activity
+from domain.status import BUCKET_LABELS_VI, bucket
+from domain.task import DONE_STATES, Action, TaskKey, TaskState
+from domain.vi import dmy
+from notifications.content import MailKind
+from services.context import PlanContext
+from services.mail import enqueue_task_mail
+from services.tasks import transition
+from storage.repositories import to_task
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one stage check-in is: done when every live task is submitted or accepted."""
+
+    done: int
+    total: int
+    submission_tasks: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+
+def slots(ctx: PlanContext, activity: str) -> list[StageSlot]:
+    """The dated stages of an activity, in order; NotFound for an unknown activity."""
+    found = ctx.plan.activity(activity)
+    if found is None:
+        known = ", ".join(a.code for a in ctx.plan.activities)
+        raise NotFound(f"activity {activity!r} is not in plan {ctx.plan.code} ({known})")
+    return schedule_activity(ctx.plan, found, ctx.directory, ctx.app.calendar).slots
+
+
+def open_stage(ctx: PlanContext, activity: str, stage: Stage, seq: int, *, now: datetime) -> int:
+    """Queue the assignment mail of every live task in the stage (once ever); how many new."""
+    with ctx.app.uow() as uow:
+        queued = 0
+        for row_id, task in uow.tasks.slot(
+            plan=ctx.plan.code, activity=activity, stage=stage, seq=seq
+        ):
+            if task.state is TaskState.CANCELLED:
+                continue
+            queued += enqueue_task_mail(
+                uow, ctx.mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=row_id
+            )
+        uow.commit()
+    return queued
+
+
+def progress(ctx: PlanContext, activity: str, stage: Stage, seq: int) -> Progress:
+    with ctx.app.uow() as uow:
+        tasks = [
+            t
+            for _id, t in uow.tasks.slot(
+                plan=ctx.plan.code, activity=activity, stage=stage, seq=seq
+            )
+        ]
+    live = [t for t in tasks if t.state is not TaskState.CANCELLED]
+    done = [t for t in live if t.state in DONE_STATES]
+    return Progress(len(done), len(live), [str(t.key) for t in done])
+
+
+def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict[str, str]]:
+    """Units × stages with the QĐ 42/2014 bucket, due date and submission time."""
+    names = {u.code: u.name for u in ctx.directory.units}
+    with ctx.app.uow() as uow:
+        tasks = uow.tasks.of_activity(plan=ctx.plan.code, activity=activity)
+    rows = []
+    for task in tasks:
+        found = bucket(task, now)
+        rows.append(
+            {
+                "Đơn vị": names.get(task.key.unit, task.key.unit),
+                "Giai đoạn": STAGE_LABELS_VI[task.key.stage]
+                + (f" (kỳ {task.key.seq})" if task.key.stage is Stage.EXECUTE else ""),
+                "Tình trạng": BUCKET_LABELS_VI[found]
+                if found
+                else ("Đã hủy" if task.state is TaskState.CANCELLED else "Chưa đến hạn mở"),
+                "Hạn": dmy(task.due_on),
+                "Đã gửi lúc": task.submitted_at.astimezone().strftime("%d/%m/%Y %H:%M")
+                if task.submitted_at
+                else "",
+            }
+        )
+    return rows
+
+
+def store_report(ctx: PlanContext, activity: str, *, now: datetime) -> bool:
+    """The activity's report for the year-end flow: every unit's latest report submission."""
+    with ctx.app.uow() as uow:
+        units: dict[str, Any] = {}
+        for row_id, task in uow.tasks.slot(
+            plan=ctx.plan.code, activity=activity, stage=Stage.REPORT, seq=1
+        ):
+            versions = uow.submissions.versions(row_id)
+            units[task.key.unit] = {
+                "role": task.role.value,
+                "state": task.state.value,
+                "version": versions[-1].version if versions else None,
+                "payload": versions[-1].payload if versions else None,
+            }
+        content = {"plan": ctx.plan.code, "activity": activity, "units": units}
+        changed = uow.reports.save(plan=ctx.plan.code, activity=activity, content=content, at=now)
+        uow.commit()
+    return changed
+
+
+def _row(uow: UnitOfWork, ctx: PlanContext, key: TaskKey) -> Any:
+    plan_row = uow.plans.row(ctx.plan.code)
+    row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
+    if row is None:
+        raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
+    return row
+
+
+def parse_task(text: str) -> TaskKey:
+    """'activity/UNIT/stage#seq' (as mails and the UI show it) → TaskKey; ValueError if not."""
+    try:
+        path, _, seq = text.partition("#")
+        activity, unit, stage = path.split("/")
+        return TaskKey(activity, unit, Stage(stage), int(seq or 1))
+    except ValueError:
+        raise NotFound(f"not a task: {text!r} (expected e.g. bulletins/CDS/report#1)") from None
+
+
+def extend_due(
+    ctx: PlanContext, key: TaskKey, *, due_on: date, at: datetime, by: str, reason: str
+) -> date:
+    """Move a task's due date (the Office's decision); audit-logged with old and new."""
+    if not reason.strip():
+        raise InvalidRequest("an extension needs a reason")
+    if not ctx.app.calendar.is_working_day(due_on):
+        due_on = ctx.app.calendar.due_by(due_on)
+    with ctx.app.uow() as uow:
+        row = _row(uow, ctx, key)
+        if TaskState(row.state) not in (TaskState.OPEN, TaskState.RETURNED):
+            raise InvalidRequest(f"task {key} is {row.state}: only open tasks can be extended")
+        old = row.due_on
+        row.due_on, row.updated_at = due_on, at
+        uow.audit.record(
+            at=at,
+            actor=by,
+            action="task.extended",
+            entity="task",
+            key=str(key),
+            reason=reason,
+            old={"due_on": old.isoformat()},
+            new={"due_on": due_on.isoformat()},
+        )
+        uow.commit()
+    return due_on
+
+
+def cancel(ctx: PlanContext, key: TaskKey, *, at: datetime, by: str, reason: str) -> None:
+    with ctx.app.uow() as uow:
+        row = _row(uow, ctx, key)
+        transition(
+            uow,
+            row,
+            to_task(row, key.activity, key.unit),
+            Action.CANCEL,
+            at=at,
+            by=by,
+            reason=reason,
+        )
+        uow.commit()
+
+
+def resend(ctx: PlanContext, key: TaskKey, *, at: datetime, token: str) -> bool:
+    """Queue the assignment mail of a task again (once per `token`, e.g. the admin run id)."""
+    with ctx.app.uow() as uow:
+        row = _row(uow, ctx, key)
+        task = to_task(row, key.activity, key.unit)
+        queued = enqueue_task_mail(
+            uow,
+            ctx.mailer,
+            task,
+            MailKind.TASK_ASSIGNED,
+            now=at,
+            rung=f"resend-{token}",
+            task_id=row.id,
+        )
+        uow.commit()
+    return queued

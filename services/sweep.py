@@ -1,0 +1,59 @@
+"""The daily deadline sweep: fire the ladder rungs due now, then deliver the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.clock import FixedClock, local_date
+from services.bootstrap import delivery
+from services.context import PlanContext
+from services.notices import send_due_notices
+
+
+@dataclass
+class SweepReport:
+    at: str
+    working_day: bool
+    notices: dict[str, Any] = field(default_factory=dict)
+    delivery: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if not self.working_day:
+            return f"{self.at}: a day off, nothing sent"
+        n, d = self.notices, self.delivery
+        return (
+            f"{self.at}: {n['reminders']} reminders, {n['overdue']} overdue, "
+            f"{n['escalated']} escalated (digest {'sent' if n['digest_sent'] else 'none'}); "
+            f"mail: {d['sent']} sent, {d['retried']} to retry, {d['failed']} failed"
+        )
+
+
+def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
+    with ctx.app.uow() as uow:
+        return asdict(send_due_notices(uow, ctx.mailer, now=now))
+
+
+def deliver(ctx: PlanContext, *, now: datetime) -> dict[str, int]:
+    """Deliver what is due at `now` (the sweep's instant, simulated or not)."""
+    step = delivery(ctx.app)
+    step.clock = FixedClock(now)
+    report = asyncio.run(step.run())
+    return {
+        "sent": report.sent,
+        "retried": report.retried,
+        "failed": report.failed,
+        "released": report.released,
+    }
+
+
+def run_sweep(ctx: PlanContext, *, now: datetime) -> SweepReport:
+    """One sweep at `now`: nothing at all on a day off (no reminder is sent on a day off)."""
+    if not ctx.app.calendar.is_working_day(local_date(now)):
+        return SweepReport(at=now.isoformat(), working_day=False)
+    fired = notices(ctx, now=now)
+    return SweepReport(
+        at=now.isoformat(), working_day=True, notices=fired, delivery=deliver(ctx, now=now)
+    )
