@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from cli import calendar_cmd, db_cmd, mail_cmd, plan_cmd
+from cli import calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd
 from cli.demo_cmd import demo
 from cli.status_cmd import status
+from cli.up_cmd import up
 
 app = typer.Typer(
     name="cchc",
@@ -21,4 +22,8 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(mail_cmd.app, name="mail")
 app.command("mail-sink")(mail_cmd.mail_sink)
 app.command("status")(status)
+app.command("sweep")(flow_cmd.sweep)
+app.add_typer(flow_cmd.task_app, name="task")
+plan_cmd.app.command("activate")(flow_cmd.activate)
 app.command("demo")(demo)
+app.command("up")(up)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -95,12 +95,27 @@ def reconcile(ctx: PlanContext) -> int:
     return resumed
 
 
+def _live(activity: str) -> bool:
+    """A run of the activity is under way: running, waiting at a gate, resuming, or due to
+    start now (a schedule's run for next year does not count)."""
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    for run in _runs(LIVE, activity):
+        start = run.expected_start_time or run.next_scheduled_start_time
+        if (
+            run.state_type is not StateType.SCHEDULED
+            or run.state_name == "Resuming"
+            or (start is not None and start <= soon)
+        ):
+            return True
+    return False
+
+
 def activate(ctx: PlanContext, *, today: date) -> list[str]:
     """Start the run of every activity whose window is open and that has no live run."""
     started = []
     for activity in ctx.plan.activities:
         window = activity.time_window(ctx.plan.year)
-        if not window.start <= today or _runs(LIVE, activity.code):
+        if not window.start <= today or _live(activity.code):
             continue
         run_deployment(
             f"{FLOW}/{activity.code}",
@@ -110,3 +125,40 @@ def activate(ctx: PlanContext, *, today: date) -> list[str]:
         )
         started.append(activity.code)
     return started
+
+
+OVERDUE_AUTOMATION = "cchc-task-overdue"
+
+
+def ensure_overdue_automation(deployment: str = "notify-office/office") -> UUID:
+    """When a task becomes overdue (event cchc.task.overdue), run the Office's alert flow.
+    Created once; calling again updates it in place."""
+    from prefect.events.actions import RunDeployment
+    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+    with get_client(sync_client=True) as client:
+        target = client.read_deployment_by_name(deployment)
+        automation = AutomationCore(
+            name=OVERDUE_AUTOMATION,
+            description="Báo Văn phòng Sở khi một nhiệm vụ quá hạn.",
+            trigger=EventTrigger(
+                match={"prefect.resource.id": "cchc.activity.*"},
+                expect={"cchc.task.overdue"},
+                posture=Posture.Reactive,
+                threshold=1,
+            ),
+            actions=[
+                RunDeployment(
+                    source="selected",
+                    deployment_id=target.id,
+                    parameters={"task": "{{ event.payload.task }}"},
+                )
+            ],
+        )
+        existing = client.read_automations_by_name(OVERDUE_AUTOMATION)
+        if existing:
+            client.update_automation(existing[0].id, automation)
+            for extra in existing[1:]:
+                client.delete_automation(extra.id)
+            return existing[0].id
+        return client.create_automation(automation)

@@ -42,6 +42,17 @@ class PortalSettings(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
 
 
+class StackSettings(BaseModel):
+    """Where `cchc up` listens: loopback by default."""
+
+    host: str = "127.0.0.1"
+    prefect_port: int = 4200
+    sink_port: int = 1025
+    prefect_home: Path = Path("var/prefect")
+    sink_dir: Path = Path("var/mail-sink")
+    work_pool: str = "cchc-local"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CCHC_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -56,3 +67,4 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("dev-only-change-me")
     mail: MailSettings = MailSettings()
     portal: PortalSettings = PortalSettings()
+    stack: StackSettings = StackSettings()

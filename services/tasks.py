@@ -18,7 +18,7 @@ def _load(uow: UnitOfWork, mailer: Mailer, key: TaskKey) -> tuple[TaskRow, Task]
     plan_row = uow.plans.row(mailer.plan.code)
     row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
     if row is None:
-        raise NotFound(f"task {key} of plan {mailer.plan.code}")
+        raise NotFound(f"task {key} is not in plan {mailer.plan.code}")
     return row, to_task(row, key.activity, key.unit)
 
 

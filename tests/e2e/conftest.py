@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from flows import common
+from tests.conftest import PLAN_PATH, UNITS_PATH
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +19,21 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'cchc.db'}"
+    monkeypatch.setenv("CCHC_DATABASE_URL", url)
+    monkeypatch.setenv("CCHC_MAIL__BACKEND", "memory")
+    monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
+    common._context.cache_clear()
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)]).exit_code == 0
+    yield url
+    common._context.cache_clear()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,28 +20,9 @@ from flows.propagation import propagation
 from services.context import plan_context
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
-from tests.conftest import PLAN_PATH, UNITS_PATH
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 ACTIVITY = "iso-training"  # lead TDC alone: four tasks, one per stage
-
-
-@pytest.fixture
-def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cchc.db'}"
-    monkeypatch.setenv("CCHC_DATABASE_URL", url)
-    monkeypatch.setenv("CCHC_MAIL__BACKEND", "memory")
-    monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
-    common._context.cache_clear()
-    from typer.testing import CliRunner
-
-    from cli.main import app
-
-    runner = CliRunner()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)]).exit_code == 0
-    yield url
-    common._context.cache_clear()
 
 
 def counts() -> dict[str, int]:
@@ -55,7 +35,7 @@ def counts() -> dict[str, int]:
 
 
 def new_run(params: dict[str, Any]) -> Any:
-    deployment_id = propagation.to_deployment(name=f"test-{ACTIVITY}").apply()
+    deployment_id: Any = propagation.to_deployment(name=f"test-{ACTIVITY}").apply()
     with get_client(sync_client=True) as client:
         return client.create_flow_run_from_deployment(deployment_id, parameters=params)
 
@@ -64,18 +44,22 @@ def step(run_id: Any, params: dict[str, Any]) -> str:
     """Let the run's process go until it suspends or ends; the state name."""
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
-        try:
+        with contextlib.suppress(Pause):
             run_flow(propagation, flow_run=run, parameters=params, return_type="state")
-        except Pause:
-            pass
         return str(client.read_flow_run(run_id).state_name)
 
 
 def hand_in(stage: Stage) -> None:
     ctx = plan_context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        submit(uow, ctx.mailer, TaskKey(ACTIVITY, "TDC", stage), at=datetime.now(UTC),
-               by="tdc@skhcn.example.invalid", payload={"stage": stage.value})
+        submit(
+            uow,
+            ctx.mailer,
+            TaskKey(ACTIVITY, "TDC", stage),
+            at=datetime.now(UTC),
+            by="tdc@skhcn.example.invalid",
+            payload={"stage": stage.value},
+        )
 
 
 def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
@@ -91,7 +75,7 @@ def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
     assert step(run.id, params) == "Completed"
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        report = uow.reports.get(plan=ctx.plan.code, activity=ACTIVITY)
+        report: Any = uow.reports.get(plan=ctx.plan.code, activity=ACTIVITY)
         kinds = [r.kind for r in uow.session.scalars(select(OutboxRow))]
     assert report is not None
     assert report["units"]["TDC"]["payload"] == {"stage": "report"}
@@ -121,8 +105,78 @@ def test_an_unknown_activity_fails_the_run_with_a_clear_message(loaded: str) -> 
     params = {"activity": "no-such-activity"}
     run = new_run(params)
     with get_client(sync_client=True) as client:
-        state = run_flow(propagation, flow_run=client.read_flow_run(run.id), parameters=params,
-                         return_type="state")
+        state = run_flow(
+            propagation,
+            flow_run=client.read_flow_run(run.id),
+            parameters=params,
+            return_type="state",
+        )
     assert state.is_failed()
     assert "no-such-activity" in str(state.message) + str(state.result(raise_on_failure=False))
     assert counts()["outbox"] == 0
+
+
+def _events(prefix: str) -> list[Any]:
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    with get_client(sync_client=True) as client:
+        page = client.read_events(EventFilter(event=EventNameFilter(prefix=[prefix])), limit=50)
+        return list(page.events)
+
+
+def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
+    import time
+
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    params = {"activity": ACTIVITY}
+    run = new_run(params)
+    step(run.id, params)
+    for stage in Stage:
+        hand_in(stage)
+        resume_flow_run(run.id, run_input={"submission_ids": []})
+        step(run.id, params)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # events reach the server asynchronously
+        completed = _events("cchc.stage.completed")
+        if len({e.payload["stage"] for e in completed}) == 4:
+            break
+        time.sleep(0.5)
+    assert sorted({e.payload["stage"] for e in completed}) == sorted(s.value for s in Stage)
+    assert all(e.resource.id == f"cchc.activity.{ACTIVITY}" for e in completed)
+    units = {r.id for e in completed for r in e.related if r.id.startswith("cchc.unit.")}
+    assert units == {"cchc.unit.TDC"}  # Prefect adds the run, flow and deployment itself
+    with get_client(sync_client=True) as client:
+        tables = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"cchc-{ACTIVITY}-status"]))
+        )
+        summaries = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"cchc-{ACTIVITY}-summary"]))
+        )
+    assert tables
+    import json
+
+    latest = max(tables, key=lambda t: str(t.created)).data
+    rows = json.loads(latest) if isinstance(latest, str) else latest
+    assert {row["Giai đoạn"] for row in rows} == {
+        "Lập kế hoạch",
+        "Thực hiện (kỳ 1)",
+        "Minh chứng",
+        "Báo cáo",
+    }
+    # Handed in now (2026) for a 2025 plan: every stage is done, and late.
+    assert {row["Tình trạng"] for row in rows} == {"Hoàn thành quá hạn"}
+    assert any("Chờ lập kế hoạch: 0/1 đơn vị" in str(s.description) for s in summaries)
+
+
+def test_the_overdue_automation_is_created_once(loaded: str) -> None:
+    from flows.admin import notify_office
+    from services.orchestration import OVERDUE_AUTOMATION, ensure_overdue_automation
+
+    notify_office.to_deployment(name="office").apply()
+    first = ensure_overdue_automation()
+    assert ensure_overdue_automation() == first
+    with get_client(sync_client=True) as client:
+        [automation] = client.read_automations_by_name(OVERDUE_AUTOMATION)
+    assert automation.trigger.expect == {"cchc.task.overdue"}
+    assert automation.actions[0].parameters == {"task": "{{ event.payload.task }}"}

@@ -1,0 +1,54 @@
+"""`cchc sweep` and `cchc task …` from the command line, without a Prefect server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.conftest import PLAN_PATH
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    values = {"CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'cchc.db'}",
+              "CCHC_MAIL__BACKEND": "file", "CCHC_MAIL__FILE_DIR": str(tmp_path / "mail")}
+    assert runner.invoke(app, ["db", "upgrade"], env=values).exit_code == 0
+    assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=values).exit_code == 0
+    return values
+
+
+def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> None:
+    first = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "reminders" in first.stdout
+    again = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
+    assert "0 reminders, 0 overdue, 0 escalated" in again.stdout
+    saturday = runner.invoke(app, ["sweep", "--now", "2025-11-08T07:30"], env=env)
+    assert "a day off, nothing sent" in saturday.stdout
+
+
+def test_task_extend_cancel_and_bad_task(env: dict[str, str]) -> None:
+    task = "iso-training/TDC/plan#1"
+    extended = runner.invoke(app, ["task", "extend", task, "--due", "2025-04-19", "--reason",
+                                   "Xin gia hạn"], env=env)
+    assert extended.exit_code == 0, extended.output
+    assert extended.stdout.strip() == "due 2025-04-21"
+    no_reason = runner.invoke(app, ["task", "extend", task, "--due", "2025-04-25", "--reason",
+                                    " "], env=env)
+    assert no_reason.exit_code == 1
+    assert "needs a reason" in no_reason.stderr
+    assert runner.invoke(app, ["task", "resend", task], env=env).stdout.strip() == "queued"
+    cancelled = runner.invoke(app, ["task", "cancel", task, "--reason", "Trùng"], env=env)
+    assert cancelled.exit_code == 0
+    again = runner.invoke(app, ["task", "cancel", task, "--reason", "Trùng"], env=env)
+    assert again.exit_code == 1
+    assert "cannot cancel when cancelled" in again.stderr
+    unknown = runner.invoke(app, ["task", "return", "nope/TDC/plan#1", "--reason", "x"], env=env)
+    assert unknown.exit_code == 1
+    assert "is not in plan" in unknown.stderr
