@@ -16,8 +16,11 @@ runner = CliRunner()
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    values = {"CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'cchc.db'}",
-              "CCHC_MAIL__BACKEND": "file", "CCHC_MAIL__FILE_DIR": str(tmp_path / "mail")}
+    values = {
+        "CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'cchc.db'}",
+        "CCHC_MAIL__BACKEND": "file",
+        "CCHC_MAIL__FILE_DIR": str(tmp_path / "mail"),
+    }
     assert runner.invoke(app, ["db", "upgrade"], env=values).exit_code == 0
     assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=values).exit_code == 0
     return values
@@ -35,12 +38,14 @@ def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> 
 
 def test_task_extend_cancel_and_bad_task(env: dict[str, str]) -> None:
     task = "iso-training/TDC/plan#1"
-    extended = runner.invoke(app, ["task", "extend", task, "--due", "2025-04-19", "--reason",
-                                   "Xin gia hạn"], env=env)
+    extended = runner.invoke(
+        app, ["task", "extend", task, "--due", "2025-04-19", "--reason", "Xin gia hạn"], env=env
+    )
     assert extended.exit_code == 0, extended.output
     assert extended.stdout.strip() == "due 2025-04-21"
-    no_reason = runner.invoke(app, ["task", "extend", task, "--due", "2025-04-25", "--reason",
-                                    " "], env=env)
+    no_reason = runner.invoke(
+        app, ["task", "extend", task, "--due", "2025-04-25", "--reason", " "], env=env
+    )
     assert no_reason.exit_code == 1
     assert "needs a reason" in no_reason.stderr
     assert runner.invoke(app, ["task", "resend", task], env=env).stdout.strip() == "queued"
