@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.mail_throughput
+	$(BIN)/python -m bench.resume_latency
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

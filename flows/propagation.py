@@ -21,7 +21,13 @@ from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
 from services import stages
 
 
-@task(name="stage-plan", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="stage-plan",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=300,
+    cache_policy=NO_CACHE,
+)
 def stage_plan(plan: str, activity: str) -> list[dict[str, Any]]:
     """The activity's dated stages; an unknown plan or activity fails the run here."""
     return [
@@ -30,17 +36,35 @@ def stage_plan(plan: str, activity: str) -> list[dict[str, Any]]:
     ]
 
 
-@task(name="open-stage", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="open-stage",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=300,
+    cache_policy=NO_CACHE,
+)
 def open_stage(plan: str, activity: str, stage: str, seq: int, now: datetime | None) -> int:
     return stages.open_stage(context(plan), activity, Stage(stage), seq, now=instant(now))
 
 
-@task(name="stage-progress", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="stage-progress",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=300,
+    cache_policy=NO_CACHE,
+)
 def stage_progress(plan: str, activity: str, stage: str, seq: int) -> stages.Progress:
     return stages.progress(context(plan), activity, Stage(stage), seq)
 
 
-@task(name="publish-status", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="publish-status",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=300,
+    cache_policy=NO_CACHE,
+)
 def publish_status(plan: str, activity: str, headline: str, now: datetime | None) -> None:
     """The unit × stage table and a summary, under keys stable per activity."""
     ctx = context(plan)
@@ -58,7 +82,13 @@ def publish_status(plan: str, activity: str, headline: str, now: datetime | None
     )
 
 
-@task(name="store-activity-report", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="store-activity-report",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=300,
+    cache_policy=NO_CACHE,
+)
 def store_report(plan: str, activity: str, now: datetime | None) -> bool:
     return stages.store_report(context(plan), activity, now=instant(now))
 

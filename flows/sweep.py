@@ -13,17 +13,35 @@ from flows.common import DEFAULT_PLAN, context, emit, instant
 from services import orchestration, sweep
 
 
-@task(name="fire-notices", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+@task(
+    name="fire-notices",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
 def fire_notices(plan: str, now: datetime) -> dict[str, Any]:
     return sweep.notices(context(plan), now=now)
 
 
-@task(name="deliver-outbox", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
+@task(
+    name="deliver-outbox",
+    retries=2,
+    retry_delay_seconds=[30, 120],
+    timeout_seconds=1800,
+    cache_policy=NO_CACHE,
+)
 def deliver_outbox(plan: str, now: datetime) -> dict[str, int]:
     return sweep.deliver(context(plan), now=now)
 
 
-@task(name="reconcile-runs", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+@task(
+    name="reconcile-runs",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
 def reconcile_runs(plan: str) -> int:
     return orchestration.reconcile(context(plan))
 
