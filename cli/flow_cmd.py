@@ -10,12 +10,11 @@ import typer
 from cli.common import cli_errors, out, parse_day, parse_instant
 from domain.clock import local_date
 from services import stages
-from services.context import plan_context
+from services.context import DEFAULT_PLAN, plan_context
 from services.sweep import run_sweep
 from services.tasks import return_for_revision
 from storage.migrate import require_current
 
-DEFAULT_PLAN = "2025-skhcn-quang-ngai"
 PlanOption = typer.Option(DEFAULT_PLAN, "--plan", help="Plan code (as loaded).")
 ByOption = typer.Option("vanphong", "--by", help="Who decides (for the audit log).")
 task_app = typer.Typer(help="Admin actions on one task.", no_args_is_help=True)

@@ -12,10 +12,10 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from services.bootstrap import bootstrap
+from services.context import DEFAULT_PLAN as DEFAULT_PLAN  # re-exported for the flows
 from services.context import PlanContext, plan_context
 from services.settings import Settings
 
-DEFAULT_PLAN = "2025-skhcn-quang-ngai"
 EVENTS = uuid.UUID("6f1c1b0e-5d8a-4c57-9f4e-2f0f6a1c0c11")
 
 

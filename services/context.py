@@ -11,6 +11,8 @@ from domain.units import UnitDirectory
 from services.bootstrap import App, bootstrap, mailer
 from services.mail import Mailer
 
+DEFAULT_PLAN = "2025-skhcn-quang-ngai"  # the plan the deployments and commands run by default
+
 
 @dataclass
 class PlanContext:
