@@ -21,7 +21,7 @@ from prefect.flow_runs import resume_flow_run
 
 from domain.policy import Stage
 from services import stages
-from services.context import PlanContext
+from services.context import DEFAULT_PLAN, PlanContext
 
 FLOW = "propagation"
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
@@ -45,7 +45,7 @@ class Gate:
             return cls(
                 flow_run_id,
                 str(parameters["activity"]),
-                str(parameters.get("plan")),
+                str(parameters.get("plan") or DEFAULT_PLAN),  # the flow's own default
                 Stage(stage),
                 int(seq),
                 int(done),

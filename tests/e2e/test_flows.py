@@ -180,3 +180,18 @@ def test_the_overdue_automation_is_created_once(loaded: str) -> None:
         [automation] = client.read_automations_by_name(OVERDUE_AUTOMATION)
     assert automation.trigger.expect == {"cchc.task.overdue"}
     assert automation.actions[0].parameters == {"task": "{{ event.payload.task }}"}
+
+
+def test_the_sweep_resumes_a_run_whose_stage_moved_on(loaded: str) -> None:
+    from flows.sweep import deadline_sweep
+
+    params = {"activity": ACTIVITY}
+    run = new_run(params)
+    assert step(run.id, params) == "Suspended"
+    hand_in(Stage.PLAN)  # committed, but nobody resumed the run (the portal's call was lost)
+    result = deadline_sweep(now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))  # a working morning
+    assert result["resumed"] == 1
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run.id).state_name == "Resuming"
+    assert step(run.id, params) == "Suspended"  # now at the execute gate
+    assert deadline_sweep(now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))["resumed"] == 0
