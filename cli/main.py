@@ -6,6 +6,7 @@ import typer
 
 from cli import calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd
 from cli.demo_cmd import demo
+from cli.portal_cmd import portal
 from cli.status_cmd import status
 from cli.up_cmd import up
 
@@ -27,3 +28,4 @@ app.add_typer(flow_cmd.task_app, name="task")
 plan_cmd.app.command("activate")(flow_cmd.activate)
 app.command("demo")(demo)
 app.command("up")(up)
+app.command("portal")(portal)

@@ -20,6 +20,7 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
+CCHC = str(Path(sys.executable).with_name("cchc"))
 
 
 class StackError(RuntimeError):
@@ -118,6 +119,10 @@ class Stack:
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
         self._automation()
         self._spawn("worker", [PREFECT, "worker", "start", "--pool", s.stack.work_pool])
+        self._spawn(
+            "portal", [CCHC, "portal", "--host", s.stack.host, "--port", str(s.stack.portal_port)]
+        )
+        self.say(f"portal on http://{s.stack.host}:{s.stack.portal_port}")
         self.say(f"worker serving pool {s.stack.work_pool}; logs in {self.home}/")
 
     def _load_plan(self) -> None:
@@ -171,12 +176,24 @@ class Stack:
                     problems.append("mail sink does not answer NOOP")
         except OSError as exc:
             problems.append(f"mail sink not reachable: {exc}")
+        portal = f"http://{self.settings.stack.host}:{self.settings.stack.portal_port}/healthz"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(portal, timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                problems.append(f"portal does not answer on {portal}; see {self.home}/portal.log")
+                break
+            time.sleep(0.5)
         if self.processes.get("worker") and self.processes["worker"].poll() is not None:
             problems.append(f"worker exited; see {self.home}/worker.log")
         return problems
 
     def stop(self) -> None:
-        for name in ("worker", "server"):
+        for name in ("portal", "worker", "server"):
             process = self.processes.pop(name, None)
             if process is None or process.poll() is not None:
                 continue

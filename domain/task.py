@@ -43,6 +43,7 @@ class Action(StrEnum):
 TRANSITIONS: dict[tuple[TaskState, Action], TaskState] = {
     (TaskState.OPEN, Action.SUBMIT): TaskState.SUBMITTED,
     (TaskState.RETURNED, Action.SUBMIT): TaskState.SUBMITTED,
+    (TaskState.SUBMITTED, Action.SUBMIT): TaskState.SUBMITTED,  # an amendment, until due
     (TaskState.SUBMITTED, Action.ACCEPT): TaskState.ACCEPTED,
     (TaskState.SUBMITTED, Action.RETURN): TaskState.RETURNED,
     (TaskState.OPEN, Action.CANCEL): TaskState.CANCELLED,
@@ -94,6 +95,8 @@ class Task:
         if action is Action.RETURN and not reason.strip():
             raise IllegalTransition(f"task {self.key}: a return needs a reason")
         at = as_utc(at)
+        if self.state is TaskState.SUBMITTED and action is Action.SUBMIT and at >= self.due_at:
+            raise IllegalTransition(f"task {self.key}: amendments closed when it fell due")
         changed = replace(self, state=new, reason=reason)
         if action is Action.SUBMIT:
             changed = replace(changed, submitted_at=at, decided_at=None)

@@ -13,7 +13,11 @@ SALT = "cchc.task-link.v1"
 
 
 class LinkInvalid(CchcError):
-    """A forged, altered or expired link."""
+    """A forged or altered link."""
+
+
+class LinkExpired(LinkInvalid):
+    """A genuine link past its date."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class LinkClaims:
     unit: str
     task: str
     expires_on: date
+    plan: str = ""
 
 
 class LinkSigner:
@@ -30,18 +35,25 @@ class LinkSigner:
         self._serializer = URLSafeSerializer(secret, salt=SALT)
         self.base_url = base_url.rstrip("/")
 
-    def token(self, *, unit: str, task: str, expires_on: date) -> str:
-        return str(self._serializer.dumps({"u": unit, "t": task, "e": expires_on.isoformat()}))
+    def token(self, *, unit: str, task: str, expires_on: date, plan: str = "") -> str:
+        claims = {"u": unit, "t": task, "e": expires_on.isoformat(), "p": plan}
+        return str(self._serializer.dumps(claims))
 
-    def url(self, *, unit: str, task: str, expires_on: date) -> str:
-        return f"{self.base_url}/t/{self.token(unit=unit, task=task, expires_on=expires_on)}"
+    def url(self, *, unit: str, task: str, expires_on: date, plan: str = "") -> str:
+        token = self.token(unit=unit, task=task, expires_on=expires_on, plan=plan)
+        return f"{self.base_url}/t/{token}"
 
     def read(self, token: str, *, today: date) -> LinkClaims:
         try:
             data = self._serializer.loads(token)
-            claims = LinkClaims(str(data["u"]), str(data["t"]), date.fromisoformat(data["e"]))
+            claims = LinkClaims(
+                str(data["u"]),
+                str(data["t"]),
+                date.fromisoformat(data["e"]),
+                str(data.get("p", "")),
+            )
         except (BadSignature, KeyError, TypeError, ValueError) as exc:
             raise LinkInvalid("link is not valid") from exc
         if today > claims.expires_on:
-            raise LinkInvalid(f"link expired on {claims.expires_on.isoformat()}")
+            raise LinkExpired(f"link expired on {claims.expires_on.isoformat()}")
         return claims

@@ -75,7 +75,10 @@ class Mailer:
             "days_late": -self.calendar.working_days_until(today, task.due_on),
             "deliverable": STAGE_DELIVERABLES[task.key.stage],
             "link": self.links.url(
-                unit=unit.code, task=str(task.key), expires_on=task.due_on + LINK_VALID_AFTER_DUE
+                unit=unit.code,
+                task=str(task.key),
+                expires_on=task.due_on + LINK_VALID_AFTER_DUE,
+                plan=self.plan.code,
             ),
         }
 

@@ -162,3 +162,14 @@ def ensure_overdue_automation(deployment: str = "notify-office/office") -> UUID:
                 client.delete_automation(extra.id)
             return existing[0].id
         return client.create_automation(automation)
+
+
+def resume_activity(plan: str, activity: str, *, note: str) -> int:
+    """After a submission is committed: resume that activity's run waiting at a gate (the
+    portal calls this after answering, never on the click path). How many were resumed."""
+    resumed = 0
+    for gate in suspended_gates(plan):
+        if gate.activity == activity:
+            resume(gate.flow_run_id, note=note)
+            resumed += 1
+    return resumed

@@ -48,6 +48,7 @@ class StackSettings(BaseModel):
     host: str = "127.0.0.1"
     prefect_port: int = 4200
     sink_port: int = 1025
+    portal_port: int = 8000
     prefect_home: Path = Path("var/prefect")
     sink_dir: Path = Path("var/mail-sink")
     work_pool: str = "cchc-local"

@@ -57,3 +57,12 @@ def test_accepted_and_cancelled_are_final() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         make().apply(Action.SUBMIT, at=datetime(2025, 6, 1))
+
+
+def test_an_amendment_is_possible_until_the_due_date() -> None:
+    submitted, _ = make().apply(Action.SUBMIT, at=AT.replace(month=4, day=10))
+    amended, event = submitted.apply(Action.SUBMIT, at=AT.replace(month=4, day=15))
+    assert (event.old, event.new) == (TaskState.SUBMITTED, TaskState.SUBMITTED)
+    assert amended.submitted_at == AT.replace(month=4, day=15)
+    with pytest.raises(IllegalTransition, match="amendments closed"):
+        submitted.apply(Action.SUBMIT, at=AT.replace(month=4, day=17))

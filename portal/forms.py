@@ -1,0 +1,73 @@
+"""What a unit hands in at each stage, read from the posted form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from domain.errors import InvalidRequest
+from domain.policy import Stage
+
+COUNTS = {
+    "news": "Tin, bài",
+    "bulletins": "Bản tin, chuyên mục",
+    "events": "Sự kiện, hội nghị",
+    "trainings": "Lớp tập huấn",
+    "participants": "Lượt người tham dự",
+    "inspections": "Cuộc kiểm tra",
+}
+_URL = re.compile(r"^https?://\S+$")
+
+
+class Submission(BaseModel):
+    """One stage's answer; text is kept as typed (it is escaped wherever it is shown)."""
+
+    content: str = Field(min_length=1, max_length=20_000)
+    responsible: str = Field(default="", max_length=200)
+    links: list[str] = Field(default_factory=list, max_length=50)
+    topics: list[str] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)
+    difficulties: str = Field(default="", max_length=10_000)
+    proposals: str = Field(default="", max_length=10_000)
+    estimate: str = Field(default="", max_length=10_000)
+
+    @field_validator("links")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _URL.match(v)]
+        if bad:
+            raise ValueError(f"không phải đường dẫn http(s): {', '.join(bad[:3])}")
+        return value
+
+
+def read_form(stage: Stage, form: dict[str, Any], topic_codes: set[str]) -> Submission:
+    """The submission from the posted fields; InvalidRequest in Vietnamese when unusable."""
+    counts: dict[str, int] = {}
+    if stage in (Stage.EXECUTE, Stage.REPORT):
+        for name in COUNTS:
+            raw = str(form.get(f"count_{name}", "") or "").strip()
+            if raw:
+                if not raw.isdigit() or len(raw) > 7:
+                    raise InvalidRequest(f"{COUNTS[name]}: cần một số nguyên không âm")
+                counts[name] = int(raw)
+    topics = [t for t in form.get("topics", []) if t in topic_codes]
+    links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
+    try:
+        return Submission(
+            content=str(form.get("content", "")).strip(),
+            responsible=str(form.get("responsible", "")).strip(),
+            links=links,
+            topics=topics,
+            counts=counts,
+            difficulties=str(form.get("difficulties", "")).strip(),
+            proposals=str(form.get("proposals", "")).strip(),
+            estimate=str(form.get("estimate", "")).strip(),
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        if field == "content":
+            raise InvalidRequest("Nội dung: không được để trống (tối đa 20.000 ký tự)") from None
+        raise InvalidRequest(f"{field}: {first['msg']}") from None
