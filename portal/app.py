@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.clock import Clock, local_date
@@ -128,6 +130,7 @@ def _task_values(portal: Portal, ctx: PlanContext, key: TaskKey) -> dict[str, An
         "estimate": window.end > ctx.plan.unit_deadline().due(ctx.app.calendar),
         "form": {},
         "error": "",
+        "nonce": secrets.token_urlsafe(16),
     }
 
 
@@ -202,7 +205,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         topic_codes = {t.code for t in ctx.plan.all_topics()}
         try:
             answer = read_form(key.stage, fields, topic_codes)
-            version = await run_in_threadpool(_commit, ctx, key, claims, answer.model_dump())
+            version = await run_in_threadpool(
+                _commit, ctx, key, claims, answer.model_dump(), str(fields.get("nonce", ""))[:64]
+            )
         except (InvalidRequest, IllegalTransition) as exc:
             values = _task_values(portal, ctx, key)
             message = (
@@ -237,15 +242,24 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    def _commit(ctx: PlanContext, key: TaskKey, claims: LinkClaims, payload: dict[str, Any]) -> int:
-        with ctx.app.uow() as uow:
-            return submit(
-                uow,
-                ctx.mailer,
-                key,
-                at=portal.app.clock.now(),
-                by=f"unit:{claims.unit}",
-                payload=payload,
-            )
+    def _commit(
+        ctx: PlanContext, key: TaskKey, claims: LinkClaims, payload: dict[str, Any], nonce: str
+    ) -> int:
+        for attempt in range(2):
+            try:
+                with ctx.app.uow() as uow:
+                    return submit(
+                        uow,
+                        ctx.mailer,
+                        key,
+                        at=portal.app.clock.now(),
+                        by=f"unit:{claims.unit}",
+                        payload=payload,
+                        nonce=nonce or None,
+                    )
+            except IntegrityError:  # the same form (or another) landed first: ask again
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     return api

@@ -69,10 +69,18 @@ def submit(
     at: datetime,
     by: str,
     payload: dict[str, Any],
+    nonce: str | None = None,
 ) -> int:
-    """Record a submission (a new version), move the task, queue the receipt; the version."""
+    """Record a submission (a new version), move the task, queue the receipt; the version.
+
+    The same form (`nonce`) handed in again returns the version it made and changes nothing;
+    two at once: the database's unique constraint lets one through (the other raises
+    IntegrityError, and asking again returns the winner's version).
+    """
     row, task = _load(uow, mailer, key)
-    version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload)
+    if nonce and (done := uow.submissions.by_nonce(row.id, nonce)) is not None:
+        return done
+    version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload, nonce=nonce)
     changed = transition(uow, row, task, Action.SUBMIT, at=at, by=by, note={"version": version})
     enqueue_task_mail(
         uow,

@@ -282,19 +282,41 @@ class SubmissionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, *, task_id: int, at: datetime, by: str, payload: dict[str, Any]) -> int:
-        """Store a new version of a task's submission; every earlier version is kept."""
+    def add(
+        self,
+        *,
+        task_id: int,
+        at: datetime,
+        by: str,
+        payload: dict[str, Any],
+        nonce: str | None = None,
+    ) -> int:
+        """Store a new version of a task's submission; every earlier version is kept. A form
+        posted twice (same nonce) raises IntegrityError on the second: see `by_nonce`."""
         last = self.session.scalar(
             select(func.max(SubmissionRow.version)).where(SubmissionRow.task_id == task_id)
         )
         version = (last or 0) + 1
         self.session.add(
             SubmissionRow(
-                task_id=task_id, version=version, submitted_at=at, submitted_by=by, payload=payload
+                task_id=task_id,
+                version=version,
+                submitted_at=at,
+                submitted_by=by,
+                payload=payload,
+                nonce=nonce,
             )
         )
         self.session.flush()
         return version
+
+    def by_nonce(self, task_id: int, nonce: str) -> int | None:
+        """The version a form (by its nonce) already produced, if any."""
+        return self.session.scalar(
+            select(SubmissionRow.version).where(
+                SubmissionRow.task_id == task_id, SubmissionRow.nonce == nonce
+            )
+        )
 
     def versions(self, task_id: int) -> list[SubmissionRow]:
         return list(

@@ -105,13 +105,18 @@ class TaskRow(Base):
 
 class SubmissionRow(Base):
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("task_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "version"),
+        # The form's one-time nonce: the same form posted twice is one submission.
+        UniqueConstraint("task_id", "nonce", name="uq_submissions_task_nonce"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(Stamp)
     submitted_by: Mapped[str] = mapped_column(String(200))
+    nonce: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
 
 

@@ -137,3 +137,31 @@ def test_hostile_text_is_shown_escaped(world: World, client: TestClient) -> None
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "<img src=x" not in page
+
+
+def test_the_same_form_posted_twice_at_once_is_one_submission(
+    world: World, client: TestClient
+) -> None:
+    import re
+    import threading
+
+    page = client.get(link(world)).text
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page)
+    assert nonce is not None
+    form = {"content": "Kế hoạch tập huấn", "nonce": nonce[1]}
+    answers: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def post() -> None:
+        barrier.wait()
+        answers.append(client.post(link(world), data=form).text)
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all("lần gửi thứ 1" in a for a in answers)
+    counts = rows(world)
+    assert counts["submissions"] == 1
+    assert counts["outbox"] == 1  # one receipt
