@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
@@ -15,14 +15,10 @@ from domain.plan import Plan
 from domain.policy import Role, Stage
 from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
 from domain.units import Recipient, Unit
-from storage.db import insert_ignoring_duplicates
 from storage.tables import (
-    ActivityReportRow,
     ActivityRow,
     AuditRow,
-    Base,
     PlanRow,
-    SubmissionRow,
     TaskRow,
     UnitRow,
 )
@@ -251,112 +247,3 @@ class AuditLog:
 def unit_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     rows = session.execute(select(UnitRow.code, UnitRow.id).where(UnitRow.code.in_(list(codes))))
     return {code: id_ for code, id_ in rows}
-
-
-class NoticeLog:
-    """Which ladder rungs have fired for which task: each (task, kind, rung) at most once."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def record(
-        self, *, task_id: int, kind: str, rung: str, due_on: date, outbox_key: str, at: datetime
-    ) -> bool:
-        values = {
-            "task_id": task_id,
-            "kind": kind,
-            "rung": rung,
-            "due_on": due_on,
-            "outbox_key": outbox_key,
-            "created_at": at,
-        }
-        return insert_ignoring_duplicates(
-            self.session,
-            Base.metadata.tables["notices"],
-            values,
-            unique=("task_id", "kind", "rung"),
-        )
-
-
-class SubmissionRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(
-        self,
-        *,
-        task_id: int,
-        at: datetime,
-        by: str,
-        payload: dict[str, Any],
-        nonce: str | None = None,
-    ) -> int:
-        """Store a new version of a task's submission; every earlier version is kept. A form
-        posted twice (same nonce) raises IntegrityError on the second: see `by_nonce`."""
-        last = self.session.scalar(
-            select(func.max(SubmissionRow.version)).where(SubmissionRow.task_id == task_id)
-        )
-        version = (last or 0) + 1
-        self.session.add(
-            SubmissionRow(
-                task_id=task_id,
-                version=version,
-                submitted_at=at,
-                submitted_by=by,
-                payload=payload,
-                nonce=nonce,
-            )
-        )
-        self.session.flush()
-        return version
-
-    def by_nonce(self, task_id: int, nonce: str) -> int | None:
-        """The version a form (by its nonce) already produced, if any."""
-        return self.session.scalar(
-            select(SubmissionRow.version).where(
-                SubmissionRow.task_id == task_id, SubmissionRow.nonce == nonce
-            )
-        )
-
-    def versions(self, task_id: int) -> list[SubmissionRow]:
-        return list(
-            self.session.scalars(
-                select(SubmissionRow)
-                .where(SubmissionRow.task_id == task_id)
-                .order_by(SubmissionRow.version)
-            )
-        )
-
-
-class ActivityReports:
-    """The report each activity's run leaves for the year-end flow."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _row(self, plan: str, activity: str) -> tuple[ActivityReportRow | None, int, int]:
-        plan_id, activity_id = self.session.execute(
-            select(PlanRow.id, ActivityRow.id)
-            .join(ActivityRow, ActivityRow.plan_id == PlanRow.id)
-            .where(PlanRow.code == plan, ActivityRow.code == activity)
-        ).one()
-        row = self.session.scalar(
-            select(ActivityReportRow).where(
-                ActivityReportRow.plan_id == plan_id, ActivityReportRow.activity_id == activity_id
-            )
-        )
-        return row, plan_id, activity_id
-
-    def save(self, *, plan: str, activity: str, content: dict[str, Any], at: datetime) -> bool:
-        """Store the current report; False (and nothing written) when it is unchanged."""
-        row, plan_id, activity_id = self._row(plan, activity)
-        if row is not None and row.content == content:
-            return False
-        row = row or ActivityReportRow(plan_id=plan_id, activity_id=activity_id)
-        row.content, row.updated_at = content, at
-        self.session.add(row)
-        return True
-
-    def get(self, *, plan: str, activity: str) -> dict[str, Any] | None:
-        row, _plan_id, _activity_id = self._row(plan, activity)
-        return dict(row.content) if row else None

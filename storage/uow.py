@@ -7,15 +7,8 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.outbox import OutboxRepository
-from storage.repositories import (
-    ActivityReports,
-    AuditLog,
-    NoticeLog,
-    PlanRepository,
-    SubmissionRepository,
-    TaskRepository,
-    UnitRepository,
-)
+from storage.records import ActivityReports, NoticeLog, SubmissionRepository
+from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
 
 
 class UnitOfWork:
