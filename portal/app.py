@@ -79,7 +79,10 @@ class Portal:
 
     def page(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return self.templates.TemplateResponse(
-            request, name, {"year": 2025, **values}, status_code=status
+            request,
+            name,
+            {"year": getattr(values.get("plan"), "year", ""), **values},
+            status_code=status,
         )
 
 

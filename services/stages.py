@@ -14,7 +14,7 @@ from domain.task import DONE_STATES, Action, TaskKey, TaskState
 from domain.vi import dmy
 from notifications.content import MailKind
 from services.context import PlanContext
-from services.mail import enqueue_task_mail
+from services.mail import enqueue_task_mail, local_time
 from services.tasks import transition
 from storage.repositories import to_task
 from storage.uow import UnitOfWork
@@ -88,9 +88,7 @@ def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict
                 if found
                 else ("Đã hủy" if task.state is TaskState.CANCELLED else "Chưa đến hạn mở"),
                 "Hạn": dmy(task.due_on),
-                "Đã gửi lúc": task.submitted_at.astimezone().strftime("%d/%m/%Y %H:%M")
-                if task.submitted_at
-                else "",
+                "Đã gửi lúc": local_time(task.submitted_at) if task.submitted_at else "",
             }
         )
     return rows

@@ -114,9 +114,3 @@ def return_for_revision(
         extra={"reason": reason},
     )
     uow.commit()
-
-
-def accept(uow: UnitOfWork, mailer: Mailer, key: TaskKey, *, at: datetime, by: str) -> None:
-    row, task = _load(uow, mailer, key)
-    transition(uow, row, task, Action.ACCEPT, at=at, by=by)
-    uow.commit()

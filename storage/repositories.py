@@ -35,10 +35,6 @@ class PlanRepository:
         row = self.row(code)
         return Plan.model_validate(row.document) if row else None
 
-    def all(self) -> list[Plan]:
-        rows = self.session.scalars(select(PlanRow).order_by(PlanRow.year, PlanRow.code))
-        return [Plan.model_validate(r.document) for r in rows]
-
     def save(self, plan: Plan, *, content_hash: str, at: datetime) -> PlanRow:
         row = self.row(plan.code) or PlanRow(code=plan.code, created_at=at)
         row.year, row.number_symbol, row.title = plan.year, plan.number_symbol, plan.title
