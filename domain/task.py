@@ -79,6 +79,9 @@ class Task:
     submitted_at: datetime | None = None
     decided_at: datetime | None = None
     reason: str = ""
+    link_generation: int = 1  # the Office revokes a link by moving to the next generation
+    delegate_name: str = ""  # a contact the Office delegated the task to, if any
+    delegate_email: str = ""
 
     @property
     def due_at(self) -> datetime:

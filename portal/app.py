@@ -15,10 +15,14 @@ from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Receive, Scope, Send
 
 from domain.clock import Clock, local_date
 from domain.errors import CchcError, IllegalTransition, InvalidRequest, NotFound
@@ -26,11 +30,14 @@ from domain.policy import STAGE_LABELS_VI, Stage
 from domain.task import DONE_STATES, TaskKey, TaskState
 from domain.vi import dmy, long_date
 from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES
-from portal.forms import COUNTS, read_form
-from services import stages
-from services.bootstrap import bootstrap
+from portal.auth import CsrfFailed, NotLoggedIn, TooManyAttempts
+from portal.forms import COUNTS, FILE_SLOTS, read_form
+from portal.limits import BodyLimit
+from portal.office import office_routes
+from services import stages, uploads
+from services.bootstrap import bootstrap, link_signer
 from services.context import DEFAULT_PLAN, PlanContext, plan_context
-from services.links import LinkClaims, LinkExpired, LinkInvalid, LinkSigner
+from services.links import LinkClaims, LinkExpired, LinkInvalid, LinkRevoked
 from services.mail import local_time
 from services.settings import Settings
 from services.tasks import submit
@@ -50,6 +57,31 @@ CONTENT_LABELS = {
     Stage.EVIDENCE: "Mô tả minh chứng",
     Stage.REPORT: "Kết quả thực hiện",
 }
+# Most specific first: a revoked link is also an expired one, an expired one an invalid one.
+REFUSALS: dict[type[CchcError], tuple[int, str, str]] = {
+    LinkRevoked: (
+        410,
+        "Đường dẫn đã bị thu hồi",
+        "Văn phòng đã cấp đường dẫn mới; vui lòng dùng đường dẫn trong thư mới nhất.",
+    ),
+    LinkExpired: (410, "Đường dẫn đã hết hạn", "Đường dẫn này đã hết thời hạn sử dụng."),
+    LinkInvalid: (
+        403,
+        "Đường dẫn không hợp lệ",
+        "Đường dẫn không đúng hoặc không dành cho đơn vị này.",
+    ),
+    CsrfFailed: (
+        403,
+        "Phiên làm việc không hợp lệ",
+        "Biểu mẫu đã cũ hoặc không hợp lệ; vui lòng tải lại trang và thử lại.",
+    ),
+    TooManyAttempts: (
+        429,
+        "Tạm khóa đăng nhập",
+        "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút.",
+    ),
+    NotFound: (404, "Không tìm thấy", "Nhiệm vụ hoặc tài liệu không còn trong kế hoạch."),
+}
 log = logging.getLogger("cchc.portal")
 
 
@@ -58,10 +90,7 @@ class Portal:
 
     def __init__(self, settings: Settings | None, clock: Clock | None) -> None:
         self.app = bootstrap(settings, clock=clock)
-        self.signer = LinkSigner(
-            secret=self.app.settings.secret_key.get_secret_value(),
-            base_url=self.app.settings.portal.base_url,
-        )
+        self.signer = link_signer(self.app.settings)
         self.templates = Jinja2Templates(directory=TEMPLATES)
         self._contexts: dict[str, PlanContext] = {}
 
@@ -77,6 +106,10 @@ class Portal:
             raise LinkInvalid("link and task name different units")
         return claims, self.context(claims.plan or DEFAULT_PLAN), key
 
+    def check_generation(self, claims: LinkClaims, generation: int) -> None:
+        if claims.generation != generation:
+            raise LinkRevoked("the Office replaced this link")
+
     def page(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return self.templates.TemplateResponse(
             request,
@@ -86,7 +119,9 @@ class Portal:
         )
 
 
-def _task_values(portal: Portal, ctx: PlanContext, key: TaskKey) -> dict[str, Any]:
+def _task_values(
+    portal: Portal, ctx: PlanContext, key: TaskKey, claims: LinkClaims | None = None
+) -> dict[str, Any]:
     with ctx.app.uow() as uow:
         plan_row = uow.plans.row(ctx.plan.code)
         row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
@@ -94,6 +129,8 @@ def _task_values(portal: Portal, ctx: PlanContext, key: TaskKey) -> dict[str, An
             raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
         versions = uow.submissions.versions(row.id)
         task = to_task(row, key.activity, key.unit)
+    if claims is not None:
+        portal.check_generation(claims, task.link_generation)
     activity = ctx.plan.activity(key.activity)
     unit = ctx.directory.unit(key.unit)
     if activity is None or unit is None:
@@ -130,6 +167,8 @@ def _task_values(portal: Portal, ctx: PlanContext, key: TaskKey) -> dict[str, An
             {"code": t.code, "label": f"{t.code}. {t.title or t.paragraphs[0][:90]}"}
             for t in ctx.plan.all_topics()
         ],
+        "file_slots": FILE_SLOTS,
+        "max_upload_mb": portal.app.settings.portal.max_upload_mb,
         "estimate": window.end > ctx.plan.unit_deadline().due(ctx.app.calendar),
         "form": {},
         "error": "",
@@ -152,67 +191,57 @@ def _resume_later(plan: str, activity: str) -> None:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     portal = Portal(settings, clock)
     api = FastAPI(title="cchc portal", docs_url=None, redoc_url=None, openapi_url=None)
-
-    @api.exception_handler(CchcError)
-    async def _errors(request: Request, exc: CchcError) -> HTMLResponse:
-        if isinstance(exc, LinkExpired):
-            return portal.page(
-                request,
-                "error.html",
-                410,
-                title="Đường dẫn đã hết hạn",
-                message="Đường dẫn này đã hết thời hạn sử dụng.",
-            )
-        if isinstance(exc, LinkInvalid):
-            return portal.page(
-                request,
-                "error.html",
-                403,
-                title="Đường dẫn không hợp lệ",
-                message="Đường dẫn không đúng hoặc không dành cho đơn vị này.",
-            )
-        if isinstance(exc, NotFound):
-            return portal.page(
-                request,
-                "error.html",
-                404,
-                title="Không tìm thấy nhiệm vụ",
-                message="Nhiệm vụ không còn trong kế hoạch.",
-            )
-        return portal.page(
-            request, "error.html", 400, title="Không thực hiện được", message=str(exc)
-        )
-
-    @api.exception_handler(StarletteHTTPException)
-    async def _http_errors(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        title = "Không tìm thấy trang" if exc.status_code == 404 else "Yêu cầu không hợp lệ"
-        return portal.page(
-            request,
-            "error.html",
-            exc.status_code,
-            title=title,
-            message="Địa chỉ không đúng hoặc không còn dùng.",
-        )
+    api.state.portal = portal
+    config = portal.app.settings.portal
+    secure, limit = config.secure_cookies, config.max_upload_bytes
+    api.add_middleware(
+        BodyLimit,
+        max_bytes=config.max_upload_bytes * len(FILE_SLOTS) + 1024 * 1024,
+        too_large=_too_large(portal),
+    )
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=portal.app.settings.secret_key.get_secret_value() + ":office-session",
+        session_cookie="cchc_office",
+        max_age=int(config.session_hours * 3600),
+        same_site="strict",
+        https_only=config.base_url.startswith("https://") if secure is None else secure,
+    )
+    _error_pages(api, portal)
+    api.include_router(office_routes(portal))
 
     @api.get("/t/{token}", response_class=HTMLResponse)
     def task_page(request: Request, token: str) -> HTMLResponse:
-        _claims, ctx, key = portal.open_link(token)
-        return portal.page(request, "task.html", **_task_values(portal, ctx, key))
+        claims, ctx, key = portal.open_link(token)
+        return portal.page(request, "task.html", **_task_values(portal, ctx, key, claims))
 
     @api.post("/t/{token}", response_class=HTMLResponse)
     async def hand_in(request: Request, token: str, background: BackgroundTasks) -> Any:
         claims, ctx, key = portal.open_link(token)
-        form = await request.form()
-        fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-        fields["topics"] = [v for v in form.getlist("topics") if isinstance(v, str)]
+        _task_values(portal, ctx, key, claims)  # refuses a revoked link before reading files
+        async with request.form(max_files=len(FILE_SLOTS), max_fields=200) as form:
+            fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+            fields["topics"] = [v for v in form.getlist("topics") if isinstance(v, str)]
+            files = [
+                (await f.read(limit + 1), f.filename or "", fields.get(f"{n}_desc", ""))
+                for n in FILE_SLOTS
+                if isinstance(f := form.get(n), UploadFile) and (f.filename or f.size)
+            ]
         topic_codes = {t.code for t in ctx.plan.all_topics()}
         try:
             answer = read_form(key.stage, fields, topic_codes)
             version = await run_in_threadpool(
-                _commit, ctx, key, claims, answer.model_dump(), str(fields.get("nonce", ""))[:64]
+                _commit,
+                portal,
+                ctx,
+                key,
+                claims,
+                answer.model_dump(),
+                files,
+                str(fields.get("nonce", ""))[:64],
             )
         except (InvalidRequest, IllegalTransition) as exc:
-            values = _task_values(portal, ctx, key)
+            values = _task_values(portal, ctx, key, claims)
             message = (
                 str(exc)
                 if isinstance(exc, InvalidRequest)
@@ -235,34 +264,122 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             version=version,
             at=local_time(portal.app.clock.now()),
             back=f"/t/{token}",
+            files=len(files),
         )
 
     @api.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/healthz")
+        return RedirectResponse("/office")
 
     @api.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    def _commit(
-        ctx: PlanContext, key: TaskKey, claims: LinkClaims, payload: dict[str, Any], nonce: str
-    ) -> int:
-        for attempt in range(2):
-            try:
-                with ctx.app.uow() as uow:
-                    return submit(
-                        uow,
-                        ctx.mailer,
-                        key,
-                        at=portal.app.clock.now(),
-                        by=f"unit:{claims.unit}",
-                        payload=payload,
-                        nonce=nonce or None,
-                    )
-            except IntegrityError:  # the same form (or another) landed first: ask again
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
     return api
+
+
+def _commit(
+    portal: Portal,
+    ctx: PlanContext,
+    key: TaskKey,
+    claims: LinkClaims,
+    payload: dict[str, Any],
+    files: list[tuple[bytes, str, str]],
+    nonce: str,
+) -> int:
+    """Store the files and the submission in one transaction; a lost race asks again."""
+    config = portal.app.settings.portal
+    for attempt in range(2):
+        try:
+            with ctx.app.uow() as uow:
+                at = portal.app.clock.now()
+                evidence = [
+                    {"kind": "link", "url": url, "topics": payload["topics"]}
+                    for url in payload["links"]
+                ]
+                for data, name, description in files:
+                    stored = uploads.store(
+                        uow,
+                        data,
+                        name,
+                        root=config.upload_dir,
+                        max_bytes=config.max_upload_bytes,
+                        at=at,
+                    )
+                    evidence.append(
+                        {
+                            "kind": "file",
+                            "sha256": stored.sha256,
+                            "filename": stored.filename,
+                            "description": str(description)[:500],
+                            "topics": payload["topics"],
+                        }
+                    )
+                payload = {**payload, "files": [e for e in evidence if e["kind"] == "file"]}
+                return submit(
+                    uow,
+                    ctx.mailer,
+                    key,
+                    at=at,
+                    by=f"unit:{claims.unit}",
+                    payload=payload,
+                    nonce=nonce or None,
+                    evidence=evidence,
+                )
+        except IntegrityError:  # the same form (or another) landed first: ask again
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _too_large(portal: Portal) -> Any:
+    limit = portal.app.settings.portal.max_upload_mb
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        html = portal.templates.get_template("error.html").render(
+            title="Tệp quá lớn",
+            message=f"Dung lượng gửi lên vượt quá giới hạn (mỗi tệp tối đa {limit:g} MB).",
+            year="",
+        )
+        await HTMLResponse(html, status_code=413)(scope, receive, send)
+
+    return answer
+
+
+def _error_pages(api: FastAPI, portal: Portal) -> None:
+    """Every refusal as a Vietnamese page; nothing is written on any of these paths."""
+
+    def error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return portal.page(request, "error.html", status, title=title, message=message)
+
+    @api.exception_handler(CchcError)
+    async def _errors(request: Request, exc: CchcError) -> Any:
+        if isinstance(exc, NotLoggedIn):
+            return RedirectResponse("/office/login", 303)
+        for kind, (status, title, message) in REFUSALS.items():
+            if isinstance(exc, kind):
+                if isinstance(exc, TooManyAttempts):
+                    message = message.format(minutes=exc.minutes)
+                return error(request, status, title, message)
+        return error(request, 400, "Không thực hiện được", str(exc))
+
+    @api.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> HTMLResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return error(
+            request,
+            503,
+            "Hệ thống đang bận",
+            "Chưa lưu được do hệ thống đang bận. Vui lòng thử lại sau ít phút.",
+        )
+
+    @api.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return error(
+            request, 404, "Không tìm thấy trang", "Địa chỉ không đúng hoặc không còn dùng."
+        )
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_errors(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        title = "Không tìm thấy trang" if exc.status_code == 404 else "Yêu cầu không hợp lệ"
+        return error(request, exc.status_code, title, "Địa chỉ không đúng hoặc không còn dùng.")

@@ -18,6 +18,7 @@ COUNTS = {
     "participants": "Lượt người tham dự",
     "inspections": "Cuộc kiểm tra",
 }
+FILE_SLOTS = ("file_1", "file_2", "file_3")  # evidence files per submission
 _URL = re.compile(r"^https?://\S+$")
 
 

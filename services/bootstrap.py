@@ -88,9 +88,7 @@ def mailer(app: App, plan: Plan, directory: UnitDirectory) -> Mailer:
         directory=directory,
         calendar=app.calendar,
         renderer=Renderer(year=plan.year, slogans=[s.text for s in plan.slogans] or [plan.title]),
-        links=LinkSigner(
-            secret=app.settings.secret_key.get_secret_value(), base_url=app.settings.portal.base_url
-        ),
+        links=link_signer(app.settings),
         settings=app.settings.mail,
     )
 
@@ -102,4 +100,13 @@ def delivery(app: App, backend: MailBackend | None = None) -> Delivery:
         settings=app.settings.mail,
         calendar=app.calendar,
         clock=app.clock,
+    )
+
+
+def link_signer(settings: Settings) -> LinkSigner:
+    """Signs and reads the units' task links (the same key in mails and the portal)."""
+    return LinkSigner(
+        secret=settings.secret_key.get_secret_value(),
+        base_url=settings.portal.base_url,
+        valid_days=settings.portal.link_valid_days,
     )

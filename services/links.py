@@ -1,13 +1,15 @@
-"""Signed portal links: scoped to (unit, task), expiring a set time after the task is due."""
+"""Signed portal links: scoped to (unit, task), expiring a set time after the task is due,
+revoked by moving the task to a new link generation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from domain.errors import CchcError
+from domain.task import Task
 
 SALT = "cchc.task-link.v1"
 
@@ -20,28 +22,50 @@ class LinkExpired(LinkInvalid):
     """A genuine link past its date."""
 
 
+class LinkRevoked(LinkExpired):
+    """A genuine link the Office has replaced by a new one."""
+
+
 @dataclass(frozen=True)
 class LinkClaims:
     unit: str
     task: str
     expires_on: date
     plan: str = ""
+    generation: int = 1
 
 
 class LinkSigner:
-    def __init__(self, *, secret: str, base_url: str) -> None:
+    def __init__(self, *, secret: str, base_url: str, valid_days: int = 30) -> None:
         if not secret:
             raise ValueError("a signing secret is required")
         self._serializer = URLSafeSerializer(secret, salt=SALT)
         self.base_url = base_url.rstrip("/")
+        self.valid_after_due = timedelta(days=valid_days)
 
-    def token(self, *, unit: str, task: str, expires_on: date, plan: str = "") -> str:
-        claims = {"u": unit, "t": task, "e": expires_on.isoformat(), "p": plan}
+    def token(
+        self, *, unit: str, task: str, expires_on: date, plan: str = "", generation: int = 1
+    ) -> str:
+        claims = {"u": unit, "t": task, "e": expires_on.isoformat(), "p": plan, "g": generation}
         return str(self._serializer.dumps(claims))
 
-    def url(self, *, unit: str, task: str, expires_on: date, plan: str = "") -> str:
-        token = self.token(unit=unit, task=task, expires_on=expires_on, plan=plan)
+    def url(
+        self, *, unit: str, task: str, expires_on: date, plan: str = "", generation: int = 1
+    ) -> str:
+        token = self.token(
+            unit=unit, task=task, expires_on=expires_on, plan=plan, generation=generation
+        )
         return f"{self.base_url}/t/{token}"
+
+    def task_url(self, task: Task, *, plan: str) -> str:
+        """The link a task's mails carry: valid until a set time after the task is due."""
+        return self.url(
+            unit=task.key.unit,
+            task=str(task.key),
+            expires_on=task.due_on + self.valid_after_due,
+            plan=plan,
+            generation=task.link_generation,
+        )
 
     def read(self, token: str, *, today: date) -> LinkClaims:
         try:
@@ -51,6 +75,7 @@ class LinkSigner:
                 str(data["t"]),
                 date.fromisoformat(data["e"]),
                 str(data.get("p", "")),
+                int(data.get("g", 1)),
             )
         except (BadSignature, KeyError, TypeError, ValueError) as exc:
             raise LinkInvalid("link is not valid") from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from domain.calendar import WorkingCalendar
@@ -23,8 +23,6 @@ from services.links import LinkSigner
 from services.settings import MailSettings
 from storage.uow import UnitOfWork
 
-LINK_VALID_AFTER_DUE = timedelta(days=30)
-
 
 @dataclass
 class Mailer:
@@ -41,10 +39,13 @@ class Mailer:
     def sender(self) -> Mailbox:
         return Mailbox(self.settings.from_address, self.settings.from_name)
 
-    def audience(self, who: Audience, unit: str) -> list[Mailbox]:
+    def audience(self, who: Audience, unit: str, task: Task | None = None) -> list[Mailbox]:
         if who is Audience.UNIT_CONTACT:
             found = self.directory.unit(unit)
-            return [Mailbox(found.contact.email, found.name)] if found else []
+            contact = [Mailbox(found.contact.email, found.name)] if found else []
+            if task is not None and task.delegate_email:  # the delegate first, the unit informed
+                return [Mailbox(task.delegate_email, task.delegate_name), *contact]
+            return contact
         if who is Audience.UNIT_HEAD:
             found = self.directory.unit(unit)
             return [Mailbox(found.head.email, found.head.name)] if found else []
@@ -74,12 +75,7 @@ class Mailer:
             "days_left": self.calendar.working_days_until(today, task.due_on),
             "days_late": -self.calendar.working_days_until(today, task.due_on),
             "deliverable": STAGE_DELIVERABLES[task.key.stage],
-            "link": self.links.url(
-                unit=unit.code,
-                task=str(task.key),
-                expires_on=task.due_on + LINK_VALID_AFTER_DUE,
-                plan=self.plan.code,
-            ),
+            "link": self.links.task_url(task, plan=self.plan.code),
         }
 
     def key(self, task: Task, kind: MailKind, rung: str = "") -> str:
@@ -125,8 +121,8 @@ def build_task_mail(
     mail = OutgoingMail(
         message_id=thread if first else message_id(key, domain),
         sender=mailer.sender,
-        to=tuple(m for who in to for m in mailer.audience(who, task.key.unit)),
-        cc=tuple(m for who in cc for m in mailer.audience(who, task.key.unit)),
+        to=tuple(m for who in to for m in mailer.audience(who, task.key.unit, task)),
+        cc=tuple(m for who in cc for m in mailer.audience(who, task.key.unit, task)),
         content=content,
         date=now,
         in_reply_to=None if first else thread,

@@ -38,8 +38,29 @@ class MailSettings(BaseModel):
     claim_lease_seconds: float = Field(default=600.0, gt=0)
 
 
+class Account(BaseModel):
+    """An Office or Director login; the hash comes from `cchc portal hash-password`."""
+
+    role: Literal["office", "director"] = "office"
+    name: str = ""
+    password_hash: SecretStr
+
+
 class PortalSettings(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
+    link_valid_days: int = Field(default=30, ge=1)  # a task's link works this long after due
+    upload_dir: Path = Path("var/uploads")  # outside any web root: files are served by id
+    max_upload_mb: float = Field(default=20, gt=0)
+    # e.g. CCHC_PORTAL__ACCOUNTS='{"vanphong": {"role": "office", "password_hash": "scrypt$…"}}'
+    accounts: dict[str, Account] = Field(default_factory=dict)
+    session_hours: float = Field(default=8, gt=0)
+    secure_cookies: bool | None = None  # None: Secure when base_url is https
+    login_attempts: int = Field(default=5, ge=1)  # failures allowed per window, per client
+    login_window_minutes: float = Field(default=15, gt=0)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
 
 class StackSettings(BaseModel):

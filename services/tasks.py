@@ -70,6 +70,7 @@ def submit(
     by: str,
     payload: dict[str, Any],
     nonce: str | None = None,
+    evidence: list[dict[str, Any]] | None = None,
 ) -> int:
     """Record a submission (a new version), move the task, queue the receipt; the version.
 
@@ -81,6 +82,8 @@ def submit(
     if nonce and (done := uow.submissions.by_nonce(row.id, nonce)) is not None:
         return done
     version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload, nonce=nonce)
+    if evidence:
+        uow.submissions.add_evidence(task_id=row.id, version=version, items=evidence, at=at)
     changed = transition(uow, row, task, Action.SUBMIT, at=at, by=by, note={"version": version})
     enqueue_task_mail(
         uow,

@@ -44,7 +44,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @lru_cache(maxsize=32)
 def _insert_ignoring(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+    key = table.c.id if "id" in table.c else table.c[unique[0]]
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(key)
 
 
 def insert_ignoring_duplicates(

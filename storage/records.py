@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_duplicates
-from storage.tables import ActivityReportRow, ActivityRow, Base, PlanRow, SubmissionRow
+from storage.tables import (
+    ActivityReportRow,
+    ActivityRow,
+    Base,
+    EvidenceRow,
+    PlanRow,
+    ReportDraftRow,
+    SubmissionRow,
+)
 
 
 class NoticeLog:
@@ -69,6 +77,40 @@ class SubmissionRepository:
         self.session.flush()
         return version
 
+    def add_evidence(
+        self, *, task_id: int, version: int, items: list[dict[str, Any]], at: datetime
+    ) -> None:
+        """Evidence rows (links and files) of one submission version."""
+        submission_id = self.session.scalar(
+            select(SubmissionRow.id).where(
+                SubmissionRow.task_id == task_id, SubmissionRow.version == version
+            )
+        )
+        for item in items:
+            self.session.add(
+                EvidenceRow(
+                    task_id=task_id,
+                    submission_id=submission_id,
+                    kind=item["kind"],
+                    url=item.get("url"),
+                    sha256=item.get("sha256"),
+                    filename=item.get("filename"),
+                    description=item.get("description", ""),
+                    topics=list(item.get("topics", [])),
+                    counts=dict(item.get("counts", {})),
+                    created_at=at,
+                )
+            )
+
+    def evidence(self, task_ids: list[int]) -> list[EvidenceRow]:
+        return list(
+            self.session.scalars(
+                select(EvidenceRow)
+                .where(EvidenceRow.task_id.in_(task_ids))
+                .order_by(EvidenceRow.id)
+            )
+        )
+
     def by_nonce(self, task_id: int, nonce: str) -> int | None:
         """The version a form (by its nonce) already produced, if any."""
         return self.session.scalar(
@@ -119,3 +161,30 @@ class ActivityReports:
     def get(self, *, plan: str, activity: str) -> dict[str, Any] | None:
         row, _plan_id, _activity_id = self._row(plan, activity)
         return dict(row.content) if row else None
+
+
+class ReportDrafts:
+    """Versions of the consolidated report and the Director's decision on each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest(self, *, plan_id: int) -> ReportDraftRow | None:
+        return self.session.scalar(
+            select(ReportDraftRow)
+            .where(ReportDraftRow.plan_id == plan_id)
+            .order_by(ReportDraftRow.version.desc())
+            .limit(1)
+        )
+
+    def get(self, *, plan_id: int, version: int) -> ReportDraftRow | None:
+        return self.session.scalar(
+            select(ReportDraftRow).where(
+                ReportDraftRow.plan_id == plan_id, ReportDraftRow.version == version
+            )
+        )
+
+    def add(self, row: ReportDraftRow) -> ReportDraftRow:
+        self.session.add(row)
+        self.session.flush()
+        return row

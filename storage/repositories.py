@@ -122,6 +122,9 @@ def to_task(row: TaskRow, activity: str, unit: str) -> Task:
         submitted_at=row.submitted_at,
         decided_at=row.decided_at,
         reason=row.reason,
+        link_generation=row.link_generation or 1,
+        delegate_name=row.delegate_name or "",
+        delegate_email=row.delegate_email or "",
     )
 
 
@@ -169,6 +172,15 @@ class TaskRepository:
             .where(PlanRow.code == plan, ActivityRow.code == activity)
         )
         return self._rows(query.order_by(TaskRow.id))
+
+    def by_id(self, task_id: int) -> tuple[TaskRow, Task] | None:
+        found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()
+        return (found[0], to_task(*found)) if found is not None else None
+
+    def with_ids(self, *, plan: str) -> list[tuple[int, Task]]:
+        query = _task_query().join(PlanRow, TaskRow.plan_id == PlanRow.id)
+        query = query.where(PlanRow.code == plan).order_by(TaskRow.id)
+        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
 
     def row(self, key: TaskKey, *, plan_id: int) -> TaskRow | None:
         query = _task_query().where(

@@ -99,6 +99,14 @@ class TaskRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(Stamp)
     decided_at: Mapped[datetime | None] = mapped_column(Stamp)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Bumped when the Office revokes the task's link: older links stop working.
+    link_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A contact the Office delegated the task to (mails go to them, the unit in copy).
+    delegate_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delegate_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # "plan" when the schedule made it, "office" when the Office reassigned work to a unit:
+    # a plan reload leaves the latter alone.
+    origin: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
     created_at: Mapped[datetime] = mapped_column(Stamp)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
 
@@ -133,6 +141,37 @@ class EvidenceRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     topics: Mapped[list[Any]]
     counts: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class UploadRow(Base):
+    """A stored file, by content: the same bytes uploaded twice are stored once."""
+
+    __tablename__ = "uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class ReportDraftRow(Base):
+    """A version of the consolidated report and the Director's decision on it."""
+
+    __tablename__ = "report_drafts"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # draft | approved | returned | sent
+    content_hash: Mapped[str] = mapped_column(String(64))
+    markdown: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    docx_path: Mapped[str] = mapped_column(Text, default="")
+    comments: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(Stamp)
     created_at: Mapped[datetime] = mapped_column(Stamp)
 
 

@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.outbox import OutboxRepository
-from storage.records import ActivityReports, NoticeLog, SubmissionRepository
+from storage.records import ActivityReports, NoticeLog, ReportDrafts, SubmissionRepository
 from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
 
 
@@ -23,6 +23,7 @@ class UnitOfWork:
     notices: NoticeLog
     submissions: SubmissionRepository
     reports: ActivityReports
+    drafts: ReportDrafts
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.notices = NoticeLog(self.session)
         self.submissions = SubmissionRepository(self.session)
         self.reports = ActivityReports(self.session)
+        self.drafts = ReportDrafts(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,251 @@
+"""The Office's view and decisions: the progress matrix, and accept, return, extend, reassign,
+delegate or re-link a task — each audit-logged with who, when, why, old and new."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from domain.clock import local_date
+from domain.errors import InvalidRequest, NotFound
+from domain.policy import Stage
+from domain.status import Bucket, bucket
+from domain.task import Action, Task, TaskKey, TaskState
+from domain.vi import dmy
+from notifications.content import MailKind
+from services import stages
+from services.context import PlanContext
+from services.mail import enqueue_task_mail
+from services.tasks import return_for_revision, transition
+from storage.repositories import unit_ids
+from storage.tables import AuditRow, EvidenceRow, SubmissionRow, TaskRow
+from storage.uow import UnitOfWork
+
+REVIEW = "review"  # submitted, waiting for the Office: shown apart from the four buckets
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    task_id: int
+    key: str
+    seq: int
+    css: str  # a Bucket value, REVIEW, or "none" (not open yet / cancelled)
+    due: str
+
+
+@dataclass
+class Matrix:
+    units: list[tuple[str, str]]
+    activities: list[tuple[str, int, str]]
+    stages: list[Stage]
+    cells: dict[tuple[str, str, Stage], list[Cell]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task_id: int
+    task: Task
+    versions: list[SubmissionRow]
+    evidence: list[EvidenceRow]
+    audit: list[AuditRow]
+
+
+def cell_class(task: Task, now: datetime) -> str:
+    """The colour of a task's cell: its QĐ 42/2014 bucket, or "review" while the Office has
+    not yet accepted a submission made in time."""
+    found = bucket(task, now)
+    if found is None:
+        return "none"
+    if task.state is TaskState.SUBMITTED and found is Bucket.DONE_ON_TIME:
+        return REVIEW
+    return found.value
+
+
+def dashboard(
+    ctx: PlanContext,
+    *,
+    now: datetime,
+    unit: str = "",
+    activity: str = "",
+    css: str = "",
+) -> Matrix:
+    """Units × activities × stages; filters keep only the unit, activity or colour asked for."""
+    with ctx.app.uow() as uow:
+        tasks = uow.tasks.with_ids(plan=ctx.plan.code)
+    cells: dict[tuple[str, str, Stage], list[Cell]] = defaultdict(list)
+    for task_id, task in tasks:
+        key = task.key
+        colour = cell_class(task, now)
+        if (unit and key.unit != unit) or (activity and key.activity != activity):
+            continue
+        if css and colour != css:
+            continue
+        cell = Cell(task_id, str(key), key.seq, colour, dmy(task.due_on))
+        cells[(key.unit, key.activity, key.stage)].append(cell)
+    units = [(u.code, u.name) for u in ctx.directory.units if any(k[0] == u.code for k in cells)]
+    activities = [
+        (a.code, a.number, a.title)
+        for a in ctx.plan.activities
+        if not activity or a.code == activity
+    ]
+    return Matrix(units, activities, list(Stage), dict(cells))
+
+
+def task_view(ctx: PlanContext, task_id: int) -> TaskView:
+    with ctx.app.uow() as uow:
+        row, task = _get(uow, task_id)
+        versions = uow.submissions.versions(row.id)
+        evidence = uow.submissions.evidence([row.id])
+        audit = list(uow.audit.entries(entity="task", key=str(task.key)))
+    return TaskView(task_id, task, versions, evidence, audit)
+
+
+def accept(ctx: PlanContext, task_id: int, *, at: datetime, by: str) -> None:
+    with ctx.app.uow() as uow:
+        row, task = _get(uow, task_id)
+        transition(uow, row, task, Action.ACCEPT, at=at, by=by)
+        uow.commit()
+
+
+def return_task(ctx: PlanContext, task_id: int, *, at: datetime, by: str, reason: str) -> None:
+    """Send a submission back; the unit gets the returned mail with the reason."""
+    if not reason.strip():
+        raise InvalidRequest("Cần ghi lý do trả lại")
+    with ctx.app.uow() as uow:
+        _row, task = _get(uow, task_id)
+        return_for_revision(uow, ctx.mailer, task.key, at=at, by=by, reason=reason.strip())
+
+
+def extend(
+    ctx: PlanContext, task_id: int, *, due_on: date, at: datetime, by: str, reason: str
+) -> date:
+    with ctx.app.uow() as uow:
+        _row, task = _get(uow, task_id)
+    if due_on <= task.due_on:
+        raise InvalidRequest(f"Hạn mới phải sau hạn hiện tại ({dmy(task.due_on)})")
+    return stages.extend_due(ctx, task.key, due_on=due_on, at=at, by=by, reason=reason)
+
+
+def reassign(
+    ctx: PlanContext, task_id: int, *, to_unit: str, at: datetime, by: str, reason: str
+) -> int:
+    """Move the work to another unit: this task is cancelled, the other unit gets a new one
+    (same stage, role and dates) and its assignment mail. The new task's id."""
+    _need_reason(reason)
+    target = ctx.directory.unit(to_unit)
+    if target is None:
+        raise InvalidRequest(f"Không có đơn vị {to_unit!r} trong danh bạ")
+    with ctx.app.uow() as uow:
+        row, task = _get(uow, task_id)
+        if task.state not in (TaskState.OPEN, TaskState.RETURNED):
+            raise InvalidRequest("Chỉ giao lại được nhiệm vụ chưa hoàn thành")
+        new_key = replace(task.key, unit=target.code)
+        if uow.tasks.row(new_key, plan_id=row.plan_id) is not None:
+            raise InvalidRequest(f"{target.name} đã có nhiệm vụ này")
+        transition(uow, row, task, Action.CANCEL, at=at, by=by, reason=f"giao lại: {reason}")
+        new_task = Task(new_key, task.role, task.opens_on, task.due_on)
+        new_row = uow.tasks.add(
+            new_task,
+            plan_id=row.plan_id,
+            activity_id=row.activity_id,
+            unit_id=unit_ids(uow.session, [target.code])[target.code],
+            at=at,
+        )
+        new_row.origin = "office"
+        uow.session.flush()
+        for key, other in ((task.key, new_key), (new_key, task.key)):
+            _audit(uow, key, "task.reassigned", at, by, reason, {"unit": key.unit}, other)
+        if task.opens_on <= local_date(at):
+            enqueue_task_mail(
+                uow, ctx.mailer, new_task, MailKind.TASK_ASSIGNED, now=at, task_id=new_row.id
+            )
+        uow.commit()
+        return new_row.id
+
+
+def delegate(
+    ctx: PlanContext, task_id: int, *, name: str, email: str, at: datetime, by: str, reason: str
+) -> None:
+    """Hand the task to a named contact: its mails go to them, with the unit still informed."""
+    _need_reason(reason)
+    name, email = name.strip(), email.strip()
+    if not name or not _EMAIL.match(email):
+        raise InvalidRequest("Cần họ tên và địa chỉ thư điện tử hợp lệ của người được giao")
+    with ctx.app.uow() as uow:
+        row, task = _get(uow, task_id)
+        old = {"name": row.delegate_name, "email": row.delegate_email}
+        row.delegate_name, row.delegate_email, row.updated_at = name, email, at
+        _audit(uow, task.key, "task.delegated", at, by, reason, old, {"name": name, "email": email})
+        changed = replace(task, delegate_name=name, delegate_email=email)
+        count = sum(1 for e in uow.audit.entries(entity="task", key=str(task.key)))
+        enqueue_task_mail(
+            uow,
+            ctx.mailer,
+            changed,
+            MailKind.TASK_ASSIGNED,
+            now=at,
+            task_id=row.id,
+            rung=f"delegated-{count}",
+        )
+        uow.commit()
+
+
+def reissue_link(ctx: PlanContext, task_id: int, *, at: datetime, by: str, reason: str) -> int:
+    """Revoke the task's link and mail a new one; the new link generation."""
+    _need_reason(reason)
+    with ctx.app.uow() as uow:
+        row, task = _get(uow, task_id)
+        generation = (row.link_generation or 1) + 1
+        row.link_generation, row.updated_at = generation, at
+        old, new = {"link_generation": generation - 1}, {"link_generation": generation}
+        _audit(uow, task.key, "task.link_reissued", at, by, reason, old, new)
+        enqueue_task_mail(
+            uow,
+            ctx.mailer,
+            replace(task, link_generation=generation),
+            MailKind.TASK_ASSIGNED,
+            now=at,
+            task_id=row.id,
+            rung=f"link-{generation}",
+        )
+        uow.commit()
+        return generation
+
+
+def _get(uow: UnitOfWork, task_id: int) -> tuple[TaskRow, Task]:
+    found = uow.tasks.by_id(task_id)
+    if found is None:
+        raise NotFound(f"task #{task_id}")
+    return found
+
+
+def _need_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidRequest("Cần ghi lý do")
+
+
+def _audit(
+    uow: UnitOfWork,
+    key: TaskKey,
+    action: str,
+    at: datetime,
+    by: str,
+    reason: str,
+    old: dict[str, Any],
+    new: Any,
+) -> None:
+    new_value = {"task": str(new)} if isinstance(new, TaskKey) else new
+    uow.audit.record(
+        at=at,
+        actor=by,
+        action=action,
+        entity="task",
+        key=str(key),
+        reason=reason.strip(),
+        old=old,
+        new=new_value,
+    )
