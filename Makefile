@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.mail_throughput
 	$(BIN)/python -m bench.resume_latency
+	$(BIN)/python -m bench.portal_load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

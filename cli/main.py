@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from cli import calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd
+from cli import bpmn_cmd, calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd
 from cli.demo_cmd import demo
-from cli.portal_cmd import portal
+from cli.portal_cmd import hash_password, portal
 from cli.status_cmd import status
 from cli.up_cmd import up
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(bpmn_cmd.app, name="bpmn")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(mail_cmd.app, name="mail")
 app.command("mail-sink")(mail_cmd.mail_sink)
@@ -29,3 +30,4 @@ plan_cmd.app.command("activate")(flow_cmd.activate)
 app.command("demo")(demo)
 app.command("up")(up)
 app.command("portal")(portal)
+app.command("hash-password")(hash_password)

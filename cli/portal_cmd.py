@@ -20,3 +20,20 @@ def portal(
     from portal.app import create_app
 
     uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
+def hash_password(
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="The new password."
+    ),
+) -> None:
+    """Print the scrypt hash of an Office or Director password, for CCHC_PORTAL__ACCOUNTS.
+
+    Example: cchc hash-password
+    """
+    from services.accounts import hash_password as make_hash
+
+    if len(password) < 10:
+        typer.echo("the password needs at least 10 characters", err=True)
+        raise typer.Exit(1)
+    typer.echo(make_hash(password))
