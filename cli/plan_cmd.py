@@ -1,4 +1,4 @@
-"""`cchc plan …`: validate, show and load plan files."""
+"""`cchc plan …`: validate, show, load and import plan files."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, out
+from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, err, out
 from documents.plan_files import load_plan
+from documents.plan_import import import_document
 from domain.policy import Stage
 from domain.schedule import build_schedule, schedule_tasks
 from services.bootstrap import bootstrap
 from services.plans import load_plan as store_plan
 from storage.migrate import require_current
 
-app = typer.Typer(help="Validate, show and load plan files.", no_args_is_help=True)
+app = typer.Typer(help="Validate, show, load and import plan files.", no_args_is_help=True)
 
 
 @app.command("validate")
@@ -97,3 +98,49 @@ def load(path: Path, units: Path | None = UnitsOption, cal: Path | None = Calend
         f"{report.tasks_cancelled} cancelled",
         highlight=False,
     )
+
+
+OutputOption = typer.Option(..., "--output", "-o", help="Plan YAML file to write.")
+PartialOption = typer.Option(
+    False, "--partial", help="Write what was found even when something is missing."
+)
+PreviousOption = typer.Option(
+    None,
+    "--previous",
+    help="An earlier version of this plan (YAML): keep its plan code, activity codes and policy.",
+)
+
+
+@app.command("import")
+def import_(
+    doc: Path,
+    output: Path = OutputOption,
+    partial: bool = PartialOption,
+    previous: Path | None = PreviousOption,
+    units: Path | None = UnitsOption,
+    cal: Path | None = CalendarOption,
+) -> None:
+    """Read a plan document (.txt, .docx, or .pdf with pdftotext) and write it as plan YAML.
+
+    Unit names are matched to the unit directory; a name that matches nothing is listed,
+    never guessed. Exit 0 when the plan is complete and valid (it then passes
+    `cchc plan validate`). Otherwise exit 1 listing what could not be determined, one line
+    each (document:line: plan path: what), and write nothing; with --partial, write what
+    was found with that list as comments at the top, and exit 0.
+
+    Example: cchc plan import plans/source/281-KH-SKHCN-2025.txt -o out/plan.yaml
+    """
+    with cli_errors():
+        working, units_dir = calendar(cal), directory(units)
+        old = load_plan(previous) if previous else None
+        result = import_document(doc, directory=units_dir, calendar=working, previous=old)
+        for note in result.notes:
+            err.print(f"note: {note}", markup=False, highlight=False)
+        if not partial:
+            result.require()
+        output.write_text(result.to_yaml(), encoding="utf-8")
+    for problem in result.problems:
+        err.print(f"review: {problem}", markup=False, highlight=False)
+    activities = len(result.data.get("activities", []))
+    state = f"{len(result.problems)} to review" if result.problems else "complete"
+    out.print(f"{output}: {activities} activities, {state}", highlight=False)

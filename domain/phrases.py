@@ -148,3 +148,25 @@ def parse_window(text: str, *, year: int | None = None) -> TimeWindow:
         end = parse_date(match[1], year=year)
         return TimeWindow(date(end.year, 1, 1), end - timedelta(days=1), text.strip())
     raise PhraseError(f"not a time window: {text!r} (expected e.g. 'Quý II/2025')")
+
+
+# Words a time window starts with inside a sentence ("… thực hiện trong quý 2 năm 2025").
+_WINDOW_START = re.compile(
+    r"(?<!\w)(?:thường xuyên|cả năm|trong năm|quý|tháng|6 tháng|sáu tháng|từ ngày|trước ngày)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+_MAX_WINDOW_WORDS = 12
+
+
+def find_window(text: str, *, year: int | None = None) -> TimeWindow | None:
+    """The first time window written inside a sentence, as written; None if there is none."""
+    for start in _WINDOW_START.finditer(text):
+        ends = [m.end() for m in re.finditer(r"\S+", text[start.start() :])]
+        for end in reversed(ends[:_MAX_WINDOW_WORDS]):
+            candidate = text[start.start() : start.start() + end].rstrip(".;,:)")
+            try:
+                return parse_window(candidate, year=year)
+            except PhraseError:
+                continue
+    return None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -101,12 +101,31 @@ class UnitDirectory(BaseModel):
         return [u.code for u in self.units if u.code in wanted]
 
     def match(self, name: str) -> Unit | None:
-        """The unit a written name refers to, accent- and case-insensitively, aliases too."""
+        """The unit a written name refers to, accent- and case-insensitively, aliases too;
+        failing that, with common abbreviations spelled out ('TT CĐS&ĐMST', 'VP Sở')."""
         key = fold(name)
         for unit in self.units:
             if key in {fold(n) for n in [unit.name, unit.code, *unit.aliases]}:
                 return unit
-        return None
+        return _only(self.units, name, lambda u: [u.name, *u.aliases])
+
+    def match_group(self, name: str) -> UnitGroup | None:
+        """The group a written name refers to ('Các phòng, đơn vị trực thuộc Sở')."""
+        key = fold(name)
+        found = next((g for g in self.groups if key in (fold(g.name), fold(g.code))), None)
+        return found or _only(self.groups, name, lambda g: [g.name])
+
+    def match_recipient(self, name: str) -> Recipient | None:
+        """The recipient a written name refers to: by code, by name with abbreviations
+        spelled out ('GĐ', 'UBND tỉnh'), or as the one name it begins ('Sở Nội vụ')."""
+        key = fold(name)
+        found = next((r for r in self.recipients if key in (fold(r.name), fold(r.code))), None)
+        found = found or _only(self.recipients, name, lambda r: [r.name])
+        short = canonical_name(name)
+        if found or len(short.split()) < 2:  # "Sở" alone begins too many names
+            return found
+        starts = [r for r in self.recipients if canonical_name(r.name).startswith(short + " ")]
+        return starts[0] if len(starts) == 1 else None
 
 
 def fold(text: str) -> str:
@@ -114,3 +133,53 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return re.sub(r"[^a-z0-9&]+", " ", text).strip()
+
+
+# Abbreviations the Sở's documents use for unit and body names (folded, no accents).
+# Ambiguous ones (KH: khoa học or kế hoạch) are deliberately left out.
+_ABBREVIATIONS = {
+    "vp": "van phong",
+    "tt": "trung tam",
+    "cds": "chuyen doi so",
+    "dmst": "doi moi sang tao",
+    "tdc": "tieu chuan do luong chat luong",
+    "ql": "quan ly",
+    "qlkh": "quan ly khoa hoc",
+    "qlcn": "quan ly cong nghe",
+    "bcvt": "buu chinh vien thong",
+    "cntt": "cong nghe thong tin",
+    "khcn": "khoa hoc va cong nghe",
+    "shtt": "so huu tri tue",
+    "ttdt": "thong tin dien tu",
+    "bbt": "ban bien tap",
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "gd": "giam doc",
+    "pgd": "pho giam doc",
+}
+# Wordings that mean the same unit or group: "trực thuộc Sở" = "thuộc Sở", "có liên quan"
+# = "liên quan"; a trailing "(của) Sở" only says whose unit it is.
+_SYNONYMS = ((" truc thuoc ", " thuoc "), (" co lien quan ", " lien quan "))
+_TRAILING = re.compile(r"(?:\s+(?:cua|thuoc))?\s+so$")
+
+
+def canonical_name(text: str) -> str:
+    """A name folded with abbreviations spelled out, for matching written variants."""
+    folded = fold(re.sub(r"\([^)]*\)", " ", text)).replace("&", " va ")
+    words = " ".join(_ABBREVIATIONS.get(w, w) for w in folded.split())
+    padded = f" {words} "
+    for old, new in _SYNONYMS:
+        padded = padded.replace(old, new)
+    return _TRAILING.sub("", padded.strip())
+
+
+_T = TypeVar("_T")
+
+
+def _only(items: Iterable[_T], name: str, names: Callable[[_T], list[str]]) -> _T | None:
+    """The one item one of whose names reads the same as `name` once spelled out."""
+    key = canonical_name(name)
+    if not key:
+        return None
+    found = [item for item in items if key in {canonical_name(n) for n in names(item)}]
+    return found[0] if len(found) == 1 else None
