@@ -136,16 +136,27 @@ class _Builder:
         for host in hosts:
             for i, (rung, day) in enumerate(rungs):
                 timer = self.diagram.add(
-                    "boundaryEvent", rung.name, lane=host.lane, col=host.col, attached_to=host.id,
-                    slot=i, timer=_at(day), documentation=f"{_NOTICE_VI[rung.kind]}: {dmy(day)}",
-                )  # fmt: skip
+                    "boundaryEvent",
+                    rung.name,
+                    lane=host.lane,
+                    col=host.col,
+                    attached_to=host.id,
+                    slot=i,
+                    timer=_at(day),
+                    documentation=f"{_NOTICE_VI[rung.kind]}: {dmy(day)}",
+                )
                 if rung.kind is NoticeKind.ESCALATION and chase is not None:
                     self.diagram.connect(timer, chase)
                     continue
                 sent = self.diagram.add(
-                    "endEvent", _NOTICE_VI[rung.kind], lane=host.lane, col=host.col, row=1,
-                    below=timer.id, message="",
-                )  # fmt: skip
+                    "endEvent",
+                    _NOTICE_VI[rung.kind],
+                    lane=host.lane,
+                    col=host.col,
+                    row=1,
+                    below=timer.id,
+                    message="",
+                )
                 self.diagram.connect(timer, sent)
 
 
@@ -172,17 +183,24 @@ def activity_diagram(
     build = _Builder(diagram, plan, directory, calendar)
     opens = schedule.slots[0].opens_on
     last = diagram.add(
-        "startEvent", f"Bắt đầu ({activity.window})", lane=lanes[Role.LEAD], col=0,
-        timer=_at(opens), documentation=f"Mở ngày {dmy(opens)}",
-    )  # fmt: skip
+        "startEvent",
+        f"Bắt đầu ({activity.window})",
+        lane=lanes[Role.LEAD],
+        col=0,
+        timer=_at(opens),
+        documentation=f"Mở ngày {dmy(opens)}",
+    )
     for i, slot in enumerate(schedule.slots):
         roles = [r for r in plan.policy.stages[slot.stage].roles if r in lanes]
         tasks = [_Task(lanes[r], _names(directory, units[r])) for r in roles]
         last = build.stage(_label(schedule, slot), slot, last, tasks, 1 + 5 * i)
     end = diagram.add(
-        "endEvent", "Gửi báo cáo cho luồng báo cáo năm", lane=build.office,
-        col=1 + 5 * len(schedule.slots), message=ACTIVITY_REPORT_MESSAGE,
-    )  # fmt: skip
+        "endEvent",
+        "Gửi báo cáo cho luồng báo cáo năm",
+        lane=build.office,
+        col=1 + 5 * len(schedule.slots),
+        message=ACTIVITY_REPORT_MESSAGE,
+    )
     diagram.connect(last, end)
     return diagram
 
@@ -205,20 +223,31 @@ def year_end_diagram(plan: Plan, *, directory: UnitDirectory, calendar: WorkingC
     unit_lane = diagram.lane("units", rule.from_.as_written)
     build = _Builder(diagram, plan, directory, calendar)
     start = diagram.add(
-        "startEvent", "Mở thu thập báo cáo", lane=build.office, col=0, timer=_at(opens),
+        "startEvent",
+        "Mở thu thập báo cáo",
+        lane=build.office,
+        col=0,
+        timer=_at(opens),
         documentation=f"Mở ngày {dmy(opens)}",
-    )  # fmt: skip
+    )
     report = diagram.add(
-        "userTask", "Báo cáo kết quả của đơn vị", lane=unit_lane, col=1, loop=len(units),
+        "userTask",
+        "Báo cáo kết quả của đơn vị",
+        lane=unit_lane,
+        col=1,
+        loop=len(units),
         documentation=f"Mỗi đơn vị một báo cáo ({len(units)} đơn vị); {rule.deadline} "
         f"(hạn {dmy(due)})",
-    )  # fmt: skip
+    )
     rungs = [(r, rung_date(due, r, calendar)) for r in plan.policy.year_end.ladder]
     build.ladder([report], rungs, 2, "Chỉ đạo đơn vị chậm báo cáo")
     gate = diagram.add(
-        "userTask", "Chờ đủ báo cáo của các đơn vị", lane=build.office, col=3,
+        "userTask",
+        "Chờ đủ báo cáo của các đơn vị",
+        lane=build.office,
+        col=3,
         documentation=_GATE_DOC,
-    )  # fmt: skip
+    )
     diagram.connect(start, report)
     diagram.connect(report, gate)
     _year_end_tail(build, gate)
@@ -230,20 +259,29 @@ def _year_end_tail(build: _Builder, gate: Node) -> None:
     diagram, plan, office, director = build.diagram, build.plan, build.office, build.director
     final = plan.reporting.consolidated_report
     build_report = diagram.add(
-        "serviceTask", "Tổng hợp báo cáo", lane=office, col=4,
+        "serviceTask",
+        "Tổng hợp báo cáo",
+        lane=office,
+        col=4,
         documentation="Báo cáo tổng hợp từ báo cáo của các đơn vị và của các hoạt động",
-    )  # fmt: skip
+    )
     due = dmy(plan.final_deadline().due(build.calendar))
     approve = diagram.add(
-        "userTask", "Phê duyệt báo cáo tổng hợp", lane=director, col=5,
+        "userTask",
+        "Phê duyệt báo cáo tổng hợp",
+        lane=director,
+        col=5,
         documentation=f"Cổng phê duyệt của Giám đốc Sở; {final.deadline} (hạn {due})",
-    )  # fmt: skip
+    )
     decide = diagram.add("exclusiveGateway", "Phê duyệt?", lane=director, col=6)
     revise = diagram.add("userTask", "Chỉnh sửa theo ý kiến Giám đốc", lane=office, col=6)
     send = diagram.add(
-        "sendTask", "Gửi UBND tỉnh, đồng gửi Sở Nội vụ", lane=office, col=7,
+        "sendTask",
+        "Gửi UBND tỉnh, đồng gửi Sở Nội vụ",
+        lane=office,
+        col=7,
         documentation="Nơi nhận: " + "; ".join(a.text for a in plan.recipients),
-    )  # fmt: skip
+    )
     end = diagram.add("endEvent", "Đã gửi báo cáo", lane=office, col=8)
     for source, target in ((gate, build_report), (build_report, approve), (approve, decide)):
         diagram.connect(source, target)

@@ -118,6 +118,10 @@ class Addressee(BaseModel):
     groups: list[str] = Field(default_factory=list)
 
 
+YEAR_END = "year-end-report"  # the code under which the unit reports (and revisions) live
+YEAR_END_TITLE = "Báo cáo kết quả thực hiện Kế hoạch năm (gửi Văn phòng Sở)"
+
+
 class Plan(BaseModel):
     """A Kế hoạch tuyên truyền CCHC: the document's content and the policy to run it."""
 
@@ -148,7 +152,21 @@ class Plan(BaseModel):
         return f"{self.number}/{self.symbol}"
 
     def activity(self, code: str) -> Activity | None:
+        """An activity of section IV, or the year-end reporting of section VI by its code."""
+        if code == YEAR_END:
+            return self.year_end_activity()
         return next((a for a in self.activities if a.code == code), None)
+
+    def year_end_activity(self) -> Activity:
+        """Section VI as work: every unit reports its results to the Office by the cut-off."""
+        rule = self.reporting.unit_report
+        return Activity(
+            code=YEAR_END,
+            number=len(self.activities) + 1,
+            title=YEAR_END_TITLE,
+            lead=rule.from_,
+            window=f"{rule.deadline}",
+        )
 
     def all_topics(self) -> list[Topic]:
         return [t for top in self.topics for t in top.walk()]

@@ -8,7 +8,7 @@ and is idempotent, so the replay changes nothing and the run continues where the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -29,22 +29,22 @@ from services import stages
     cache_policy=NO_CACHE,
 )
 def stage_plan(plan: str, activity: str) -> list[dict[str, Any]]:
-    """The activity's dated stages; an unknown plan or activity fails the run here."""
-    return [
-        {"stage": s.stage.value, "seq": s.seq, "due": s.due_on.isoformat()}
-        for s in stages.slots(context(plan), activity)
-    ]
-
-
-@task(
-    name="open-stage",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    timeout_seconds=300,
-    cache_policy=NO_CACHE,
-)
-def open_stage(plan: str, activity: str, stage: str, seq: int, now: datetime | None) -> int:
-    return stages.open_stage(context(plan), activity, Stage(stage), seq, now=instant(now))
+    """The activity's dated stages and which are complete; an unknown plan or activity fails
+    the run here."""
+    ctx = context(plan)
+    found = []
+    for slot in stages.slots(ctx, activity):
+        progress = stages.progress(ctx, activity, slot.stage, slot.seq)
+        found.append(
+            {
+                "stage": slot.stage.value,
+                "seq": slot.seq,
+                "due": slot.due_on.isoformat(),
+                "complete": progress.complete,
+                "units": [t.split("/")[1] for t in progress.submission_tasks],
+            }
+        )
+    return found
 
 
 @task(
@@ -54,8 +54,13 @@ def open_stage(plan: str, activity: str, stage: str, seq: int, now: datetime | N
     timeout_seconds=300,
     cache_policy=NO_CACHE,
 )
-def stage_progress(plan: str, activity: str, stage: str, seq: int) -> stages.Progress:
-    return stages.progress(context(plan), activity, Stage(stage), seq)
+def stage_progress(
+    plan: str, activity: str, stage: str, seq: int, now: datetime | None
+) -> stages.Progress:
+    """Open the stage (its assignment mails, once ever) and read how many units are in."""
+    ctx = context(plan)
+    stages.open_stage(ctx, activity, Stage(stage), seq, now=instant(now))
+    return stages.progress(ctx, activity, Stage(stage), seq)
 
 
 @task(
@@ -99,13 +104,15 @@ def _label(stage: Stage, seq: int) -> str:
 
 
 def wait_for_stage(
-    plan: str, activity: str, stage: Stage, seq: int, now: datetime | None
+    plan: str, activity: str, stage: Stage, seq: int, now: datetime | None, mode: str
 ) -> stages.Progress:
     """Suspend until every task of the stage is in. The gate key carries what the run saw
-    (done count) and the wait number, so a replay passes the gates it passed before."""
+    (done count) and the wait number, so a replay passes the gates it passed before.
+    With wait="return" (the replay) the run ends here instead and is started again later:
+    the same as a resume, since the body derives everything from the database."""
     wait = 0
     while True:
-        progress = stage_progress(plan, activity, stage.value, seq)
+        progress = stage_progress(plan, activity, stage.value, seq, now)
         for done in progress.submission_tasks:
             emit(
                 "cchc.task.submitted",
@@ -120,6 +127,8 @@ def wait_for_stage(
         headline = f"Chờ {_label(stage, seq)}: {progress.done}/{progress.total} đơn vị"
         publish_status(plan, activity, headline, now)
         get_run_logger().info(headline)
+        if mode == "return":
+            return progress
         suspend_flow_run(
             wait_for_input=StageInput.with_initial_data(description=f"### {headline}"),
             key=f"{stage.value}-{seq}-{progress.done}-{wait}",
@@ -129,19 +138,26 @@ def wait_for_stage(
 
 @flow(name="propagation", persist_result=True, flow_run_name="{activity}-{year}")
 def propagation(
-    activity: str, plan: str = DEFAULT_PLAN, year: int = 2025, now: datetime | None = None
+    activity: str,
+    plan: str = DEFAULT_PLAN,
+    year: int = 2025,
+    now: datetime | None = None,
+    wait: Literal["suspend", "return"] = "suspend",
 ) -> dict[str, Any]:
     """Run one activity of the plan through its four stages."""
     slots = stage_plan(plan, activity)
     for slot in slots:
         stage, seq = Stage(slot["stage"]), int(slot["seq"])
-        open_stage(plan, activity, stage.value, seq, now)
-        progress = wait_for_stage(plan, activity, stage, seq, now)
-        emit(
+        if not slot["complete"]:  # a complete stage was opened on an earlier pass
+            progress = wait_for_stage(plan, activity, stage, seq, now, wait)
+            if not progress.complete:
+                return {"plan": plan, "activity": activity, "waiting": f"{stage.value}#{seq}"}
+            slot["units"] = [t.split("/")[1] for t in progress.submission_tasks]
+        emit(  # the event's id is derived from its key: emitted once however often we pass
             "cchc.stage.completed",
             key=f"{plan}:{activity}:{stage.value}:{seq}",
             activity=activity,
-            units=[t.split("/")[1] for t in progress.submission_tasks],
+            units=slot["units"],
             payload={"stage": stage.value, "seq": seq, "due": slot["due"]},
         )
     store_report(plan, activity, now)

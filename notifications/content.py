@@ -14,7 +14,8 @@ class MailKind(StrEnum):
     ESCALATION_DIGEST = "escalation_digest"
     SUBMISSION_RECEIPT = "submission_receipt"
     RETURNED = "returned"
-    REPORT_SENT = "report_sent"
+    REPORT_SENT = "report_sent"  # to the Office and the Director: the report went out
+    REPORT_SUBMITTED = "report_submitted"  # to UBND tỉnh (cc per Nơi nhận), the .docx attached
     OFFICE_ALERT = "office_alert"
 
 

@@ -33,12 +33,13 @@ from domain.errors import CchcError, IllegalTransition, InvalidRequest, NotFound
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.task import DONE_STATES, TaskKey, TaskState
 from domain.vi import dmy, long_date
+from domain.year_end import YEAR_END
 from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES
 from portal.auth import CsrfFailed, NotLoggedIn, TooManyAttempts
 from portal.forms import COUNTS, FILE_SLOTS, read_form
 from portal.limits import BodyLimit
 from portal.office import office_routes
-from services import stages, uploads
+from services import stages, uploads, year_end
 from services.bootstrap import bootstrap, link_signer
 from services.context import DEFAULT_PLAN, PlanContext, plan_context
 from services.links import LinkClaims, LinkExpired, LinkInvalid, LinkRevoked
@@ -170,7 +171,10 @@ def _task_values(
     now = portal.app.clock.now()
     left = ctx.app.calendar.working_days_until(local_date(now), task.due_on)
     open_for_amendment = task.state in DONE_STATES and now < task.due_at
-    window = activity.time_window(ctx.plan.year)
+    # The year-end report covers the whole year, so it always carries the estimate.
+    estimate = key.activity == YEAR_END or (
+        activity.time_window(ctx.plan.year).end > ctx.plan.unit_deadline().due(ctx.app.calendar)
+    )
     return {
         "title": f"{STAGE_LABELS_VI[key.stage]} — {activity.title}",
         "plan": ctx.plan,
@@ -186,6 +190,7 @@ def _task_values(
         if left >= 0
         else f"quá hạn {-left} ngày làm việc",
         "state": STATE_VI[task.state],
+        "reason": task.reason,
         "deliverable": STAGE_DELIVERABLES[key.stage],
         "versions": [
             {"version": v.version, "at": local_time(v.submitted_at), "payload": v.payload}
@@ -201,8 +206,10 @@ def _task_values(
         ],
         "file_slots": FILE_SLOTS,
         "max_upload_mb": portal.app.settings.portal.max_upload_mb,
-        "estimate": window.end > ctx.plan.unit_deadline().due(ctx.app.calendar),
-        "form": {},
+        "estimate": estimate,
+        "form": year_end.prefill(ctx, key.unit)
+        if key.activity == YEAR_END and not versions
+        else {},
         "error": "",
         "nonce": secrets.token_urlsafe(16),
     }
@@ -213,9 +220,12 @@ def _resume_later(plan: str, activity: str) -> None:
     if not os.environ.get("PREFECT_API_URL"):
         return  # no orchestrator here; the sweep reconciles when one runs
     try:
-        from services.orchestration import resume_activity
+        from services.orchestration import resume_activity, resume_year_end
 
-        resume_activity(plan, activity, note="có kết quả mới từ cổng thông tin")
+        note = "có kết quả mới từ cổng thông tin"
+        resume_activity(plan, activity, note=note)
+        if activity == YEAR_END:  # the Office's revision of a returned draft
+            resume_year_end(plan, note=note)
     except Exception:  # the submission is safe in the database; the sweep resumes the run
         log.exception("could not resume %s/%s", plan, activity)
 
@@ -248,7 +258,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         https_only=config.base_url.startswith("https://") if secure is None else secure,
     )
     _error_pages(api, portal)
-    api.include_router(office_routes(portal))
+    api.include_router(office_routes(portal, _resume_later))
 
     @api.get("/t/{token}", response_class=HTMLResponse)
     def task_page(request: Request, token: str) -> HTMLResponse:

@@ -3,10 +3,11 @@ the decisions on a task, and the review of the consolidated report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -15,6 +16,7 @@ from domain.errors import InvalidRequest, NotFound
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.status import BUCKET_LABELS_VI, Bucket
 from domain.vi import dmy
+from domain.year_end import YEAR_END
 from portal.auth import LoginThrottle, check_csrf, client_address, csrf_token, require
 from services import office, review
 from services.accounts import authenticate
@@ -44,7 +46,7 @@ ACTIONS = {
 }
 
 
-def office_routes(portal: Portal) -> APIRouter:
+def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     settings = portal.app.settings.portal
     throttle = LoginThrottle(
@@ -159,7 +161,9 @@ def office_routes(portal: Portal) -> APIRouter:
         )
 
     @router.post("/director/{version}/{decision}", response_class=HTMLResponse)
-    async def director_decides(request: Request, version: int, decision: str) -> Any:
+    async def director_decides(
+        request: Request, version: int, decision: str, background: BackgroundTasks
+    ) -> Any:
         user = require(request, "director")
         form = await request.form()
         check_csrf(request, form.get("csrf"))
@@ -190,6 +194,7 @@ def office_routes(portal: Portal) -> APIRouter:
                 done="",
                 error=str(exc),
             )
+        background.add_task(resume_later, ctx.plan.code, YEAR_END)
         return RedirectResponse(f"/director?done={decision}", 303)
 
     return router

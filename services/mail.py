@@ -9,7 +9,7 @@ from typing import Any
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, local_date
 from domain.errors import NotFound
-from domain.mail import Mailbox, OutgoingMail, message_id, thread_id
+from domain.mail import Attachment, Mailbox, OutgoingMail, message_id, thread_id
 from domain.office_hours import next_send_time
 from domain.plan import Plan
 from domain.policy import STAGE_LABELS_VI, Audience
@@ -166,10 +166,11 @@ def build_mail(
     to: list[Mailbox],
     cc: list[Mailbox] | None = None,
     context: dict[str, Any],
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutgoingMail:
     """Render a mail that is not about one task (the Director's digest, the report sent)."""
     values = {"plan": mailer.plan_context(), "as_of": long_date(local_date(now)), **context}
-    content = mailer.renderer.render(kind, values, key=key)
+    content = mailer.renderer.render(kind, values, key=key, attachments=attachments)
     return OutgoingMail(
         message_id=message_id(key, mailer.settings.domain),
         sender=mailer.sender,
@@ -190,11 +191,14 @@ def enqueue_mail(
     to: list[Mailbox],
     cc: list[Mailbox] | None = None,
     context: dict[str, Any],
+    attachments: tuple[Attachment, ...] = (),
 ) -> bool:
     """Queue a mail that is not about one task; False when that key was queued before."""
     if uow.outbox.exists(key):
         return False
-    mail = build_mail(mailer, kind, key=key, now=now, to=to, cc=cc, context=context)
+    mail = build_mail(
+        mailer, kind, key=key, now=now, to=to, cc=cc, context=context, attachments=attachments
+    )
     return uow.outbox.enqueue(
         mail, key=key, kind=kind.value, task_id=None, not_before=mailer.not_before(now)
     )

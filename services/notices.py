@@ -10,6 +10,7 @@ from domain.ladder import notices_due
 from domain.policy import STAGE_LABELS_VI, Audience, NoticeKind
 from domain.task import Task
 from domain.vi import long_date
+from domain.year_end import ladder_for
 from notifications.content import MailKind, reminder_lead
 from services.mail import Mailer, enqueue_mail, enqueue_task_mail
 from storage.uow import UnitOfWork
@@ -30,11 +31,12 @@ class NoticeReport:
 def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> NoticeReport:
     """Fire every rung due now (each at most once) and queue its mail, in one transaction."""
     report = NoticeReport()
-    today, cal, ladder = local_date(now), mailer.calendar, mailer.plan.policy.ladder
+    today, cal, policy = local_date(now), mailer.calendar, mailer.plan.policy
     if not cal.is_working_day(today):
         return report
-    before = max((r.days_before or 0) for r in ladder)
-    after = max((r.days_after or 0) for r in ladder) + CATCH_UP_WORKING_DAYS
+    rungs = [*policy.ladder, *policy.year_end.ladder]
+    before = max((r.days_before or 0) for r in rungs)
+    after = max((r.days_after or 0) for r in rungs) + CATCH_UP_WORKING_DAYS
     first_due, last_due = cal.add_working_days(today, -after), cal.add_working_days(today, before)
     plan_row = uow.plans.row(mailer.plan.code)
     if plan_row is None:
@@ -43,7 +45,7 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
     for task in uow.tasks.list_due(
         on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
     ):
-        for notice in notices_due(task, now, cal, ladder):
+        for notice in notices_due(task, now, cal, ladder_for(mailer.plan, task.key)):
             key = notice.idempotency_key
             fired = uow.notices.record(
                 task_id=rows[task.key].id,

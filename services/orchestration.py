@@ -20,7 +20,8 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
 from domain.policy import Stage
-from services import stages
+from domain.year_end import YEAR_END
+from services import stages, year_end
 from services.context import DEFAULT_PLAN, PlanContext
 
 FLOW = "propagation"
@@ -44,7 +45,7 @@ class Gate:
             stage, seq, done, _wait = key.split("-")
             return cls(
                 flow_run_id,
-                str(parameters["activity"]),
+                str(parameters.get("activity") or YEAR_END),  # the year-end flow has none
                 str(parameters.get("plan") or DEFAULT_PLAN),  # the flow's own default
                 Stage(stage),
                 int(seq),
@@ -85,14 +86,49 @@ def resume(flow_run_id: UUID, *, note: str = "") -> None:
 
 def reconcile(ctx: PlanContext) -> int:
     """Resume every run still suspended although its stage moved on in the database (the
-    portal's own resume was lost, or a unit answered by another path). How many resumed."""
+    portal's own resume was lost, or a unit answered by another path), and the year-end
+    run at the cut-off or once the Director or the Office acted. How many resumed."""
     resumed = 0
     for gate in suspended_gates(ctx.plan.code):
         now = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
-        if now.done != gate.done_seen or now.complete:
+        cut_off = (
+            gate.activity == YEAR_END
+            and year_end.collection(ctx, now=datetime.now(UTC)).cut_off_passed
+        )
+        if now.done != gate.done_seen or now.complete or cut_off:
             resume(gate.flow_run_id, note="đối soát: đã có kết quả mới trong cơ sở dữ liệu")
             resumed += 1
+    draft = year_end.latest_draft(ctx)
+    for run_id, key in year_end_gates(ctx.plan.code):
+        moved = draft is not None and (
+            (key.startswith("director-") and draft.state != "draft")
+            or (key.startswith("revision-") and year_end.revision_in(ctx, version=draft.version))
+        )
+        if moved:
+            resume(run_id, note="đối soát: Giám đốc hoặc Văn phòng đã xử lý dự thảo")
+            resumed += 1
     return resumed
+
+
+def year_end_gates(plan: str) -> list[tuple[UUID, str]]:
+    """The year-end runs waiting for the Director (director-…) or the Office (revision-…)."""
+    found = []
+    for run in _runs([StateType.PAUSED]):
+        key = (run.state.state_details.pause_key if run.state else None) or ""
+        if (
+            key.startswith(("director-", "revision-"))
+            and (run.parameters.get("plan") or DEFAULT_PLAN) == plan
+        ):
+            found.append((run.id, key))
+    return found
+
+
+def resume_year_end(plan: str, *, note: str) -> int:
+    """After the Director's decision or the Office's revision: resume the waiting run."""
+    gates = year_end_gates(plan)
+    for run_id, _key in gates:
+        resume(run_id, note=note)
+    return len(gates)
 
 
 def _live(activity: str) -> bool:

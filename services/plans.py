@@ -179,8 +179,8 @@ def _cancel_dropped(
     """Tasks the changed plan no longer has are cancelled, never deleted: history stays."""
     reason = "no longer in the plan"
     for key, row in existing.items():
-        if key in wanted or TaskState(row.state) not in ACTIVE_STATES or row.origin == "office":
-            continue  # work the Office reassigned is not the schedule's to cancel
+        if key in wanted or TaskState(row.state) not in ACTIVE_STATES or row.origin != "plan":
+            continue  # reassigned or year-end work is not the schedule's to cancel
         task = to_task(row, key.activity, key.unit)
         transition(uow, row, task, Action.CANCEL, at=at, by=actor, reason=reason)
         report.tasks_cancelled += 1

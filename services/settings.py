@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     units_path: Path = Path("plans/units.example.yaml")
     calendar_overrides_path: Path = Path("plans/calendar-overrides.yaml")
     actor: str = "cli"
+    report_dir: Path = Path("var/reports")  # the consolidated report drafts (.docx, .md, .html)
     # Signs the units' portal links. The default only suits local development.
     secret_key: SecretStr = SecretStr("dev-only-change-me")
     mail: MailSettings = MailSettings()

@@ -14,9 +14,11 @@ from storage.tables import (
     ActivityRow,
     Base,
     EvidenceRow,
+    NoticeRow,
     PlanRow,
     ReportDraftRow,
     SubmissionRow,
+    TaskRow,
 )
 
 
@@ -43,6 +45,16 @@ class NoticeLog:
             values,
             unique=("task_id", "kind", "rung"),
         )
+
+    def counts(self, *, plan_id: int) -> dict[str, int]:
+        """How many rungs of each kind (reminder, overdue, escalation) fired in a plan."""
+        rows = self.session.execute(
+            select(NoticeRow.kind, func.count())
+            .join(TaskRow, NoticeRow.task_id == TaskRow.id)
+            .where(TaskRow.plan_id == plan_id)
+            .group_by(NoticeRow.kind)
+        )
+        return {kind: count for kind, count in rows}
 
 
 class SubmissionRepository:

@@ -44,6 +44,14 @@ class PlanRepository:
         self.session.flush()
         return row
 
+    def row_activity(self, plan_id: int, code: str) -> ActivityRow:
+        found = self.session.scalar(
+            select(ActivityRow).where(ActivityRow.plan_id == plan_id, ActivityRow.code == code)
+        )
+        if found is None:
+            raise NotFound(f"activity {code!r}")
+        return found
+
     def save_activity(
         self, plan_row: PlanRow, number: int, code: str, title: str, window: TimeWindow
     ) -> ActivityRow:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -120,32 +118,6 @@ def test_upgrade_load_twice_and_status(tmp_path: Path) -> None:
     # BBT leads the two website activities (6 tasks each, all due by 14/11) and coordinates
     # none: nothing submitted, so on 17/11 all 12 are overdue and none is still to open.
     assert [int(n) for n in re.findall(r"\d+", row)] == [0, 0, 0, 12, 0]
-
-
-def test_demo_writes_the_schedule(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    data = json.loads((tmp_path / "schedule.json").read_text(encoding="utf-8"))
-    assert len(data["tasks"]) == 180
-    assert set(data["tasks"][0]) == {
-        "activity",
-        "unit",
-        "stage",
-        "seq",
-        "role",
-        "opens_on",
-        "due_on",
-    }
-    markdown = (tmp_path / "schedule.md").read_text(encoding="utf-8")
-    assert "thứ Sáu, 14/11/2025" in markdown
-    assert "Quý II/2025" in markdown
-    assert (tmp_path / "cchc.db").exists()
-    mails = sorted((tmp_path / "mail").glob("*.eml"))
-    assert len(mails) == 4  # the plan stages open on 26/3/2025: BBT ×2, CDS, TDC
-    subjects = {message_from_bytes(m.read_bytes(), policy=policy.default)["Subject"] for m in mails}
-    assert all(s.startswith("[CCHC 2025] Giao nhiệm vụ: Lập kế hoạch") for s in subjects)
-    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert summary["mails"]["delivered"] == 4
 
 
 def test_the_installed_console_script_runs() -> None:

@@ -322,8 +322,13 @@ def test_coverage_table_marks_forms_per_topic(document: DocxDocument) -> None:
     assert rows["4. Chỉ số PAR INDEX, SIPAS, PCI"] == ["", "", "", "x", "", ""]
     assert rows["5đ. Cải cách tài chính công"] == [""] * 6
     assert rows["1. Quan điểm, chủ trương, chính sách, pháp luật về CCHC"] == [
-        "x", "x", "", "", "x", "x",
-    ]  # fmt: skip
+        "x",
+        "x",
+        "",
+        "",
+        "x",
+        "x",
+    ]
 
 
 def test_appendix_lists_every_unit_and_flags_the_missing_one(document: DocxDocument) -> None:

@@ -1,0 +1,245 @@
+"""The full-year replay's simulated world: a clock jumping from event to event, units that
+answer through the portal's HTTP endpoints (some late), and a Director who approves.
+
+Nothing here decides what the system does: the flows and services do, exactly as in
+production. This module only plays the people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from domain.calendar import WorkingCalendar
+from domain.clock import LOCAL_TZ, FixedClock
+from domain.plan import Plan
+from domain.policy import Stage
+from domain.task import DONE_STATES, Task
+from domain.units import UnitDirectory
+from domain.year_end import YEAR_END, unit_report_tasks, year_end_dates
+from storage.tables import OutboxRow
+from storage.uow import UnitOfWork
+
+SILENT_UNIT = "TTUD"  # never sends its year-end report: the report must name it as missing
+LAST_MINUTE_UNIT = "BBT"  # sends its year-end report on the due day, after every reminder
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+_LINK = re.compile(r"https?://[^\s/]+(/t/[\w.-]+)")
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), LOCAL_TZ)
+
+
+def _draw(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """When one simulated unit means to hand in one task."""
+
+    task: str
+    unit: str
+    when: datetime
+    late: bool
+
+
+def planned_answer(task: Task, cal: WorkingCalendar) -> Answer | None:
+    """Most units answer two working days early; some on the due day after every reminder;
+    some one to four working days late (the chase and the Director's digest fire)."""
+    key, due = str(task.key), task.due_on
+    if task.key.activity == YEAR_END:
+        if task.key.unit == SILENT_UNIT or task.key.seq > 1:
+            return None
+        if task.key.unit == LAST_MINUTE_UNIT:
+            return Answer(key, task.key.unit, at(due, 15), False)
+        return Answer(key, task.key.unit, at(cal.add_working_days(due, -3), 9, 30), False)
+    draw = _draw(key) % 20
+    if draw < 14:
+        return Answer(key, task.key.unit, at(cal.add_working_days(due, -2), 9, 30), False)
+    if draw < 17:
+        return Answer(key, task.key.unit, at(due, 15), False)
+    late = cal.add_working_days(due, 1 + _draw(key + "late") % 4)
+    return Answer(key, task.key.unit, at(late, 10), True)
+
+
+def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> list[date]:
+    """Every working day on which something can happen: a stage opens, a rung is due, a
+    unit plans to answer; from the plan's date to the UBND deadline."""
+    from domain.schedule import all_tasks
+
+    dates = year_end_dates(plan, cal)
+    tasks = [*all_tasks(plan, directory, cal), *unit_report_tasks(plan, directory, cal)]
+    offsets = {r.offset for r in [*plan.policy.ladder, *plan.policy.year_end.ladder]}
+    days = {plan.issued_on, dates.opens_on, dates.unit_due, dates.final_due}
+    days.add(review_day(plan, cal))
+    for task in tasks:
+        days.add(task.opens_on)
+        days.update(cal.add_working_days(task.due_on, n) for n in offsets)
+        answer = planned_answer(task, cal)
+        if answer is not None:
+            days.add(answer.when.date())
+    first, last = plan.issued_on, dates.final_due
+    return sorted(d for d in days if first <= d <= last and cal.is_working_day(d))
+
+
+def review_day(plan: Plan, cal: WorkingCalendar) -> date:
+    """The Director reads the draft the working day after the year-end ladder's last rung
+    (the escalation listing the missing units), still before the UBND deadline."""
+    last = max(r.offset for r in plan.policy.year_end.ladder)
+    return cal.add_working_days(year_end_dates(plan, cal).unit_due, last + 1)
+
+
+_PEOPLE: dict[str, Units] = {}
+
+
+def people(plan: str) -> Units:
+    """The simulated people registered for a plan's replay (see `register`)."""
+    return _PEOPLE[plan]
+
+
+def register(plan: str, units: Units) -> None:
+    _PEOPLE[plan] = units
+
+
+@dataclass
+class Units:
+    """The simulated units and Director at the portal (over HTTP, in process)."""
+
+    client: TestClient
+    clock: FixedClock
+    calendar: WorkingCalendar
+    director_password: str
+    on_day: Callable[[date], None] = lambda _day: None
+    answered: set[str] = field(default_factory=set)
+    submissions: int = 0
+    late: int = 0
+
+    def links(self, uow: UnitOfWork) -> dict[int, str]:
+        """The newest portal link mailed for each task (what a unit would click)."""
+        found: dict[int, str] = {}
+        for task_id, body in uow.session.execute(
+            select(OutboxRow.task_id, OutboxRow.body_text)
+            .where(OutboxRow.kind == "task_assigned", OutboxRow.task_id.is_not(None))
+            .order_by(OutboxRow.id)
+        ):
+            match = _LINK.search(body)
+            if task_id is not None and match:
+                found[task_id] = match.group(1)
+        return found
+
+    def answer_due(self, uow: UnitOfWork, plan: str, *, until: datetime) -> set[str]:
+        """Every answer planned up to `until` whose link has arrived, in time order; the
+        activities touched. A unit whose link came after its planned time answers at once."""
+        links, due = self.links(uow), []
+        for task_id, task in uow.tasks.with_ids(plan=plan):
+            if str(task.key) in self.answered or task.state in DONE_STATES or task_id not in links:
+                continue
+            answer = planned_answer(task, self.calendar)
+            if answer is not None and answer.when <= until:
+                due.append((answer.when, links[task_id], task))
+        touched = set()
+        for when, link, task in sorted(due, key=lambda d: (d[0], str(d[2].key))):
+            self.clock.set(max(when, self.clock.now()))
+            self._submit(link, task)
+            self.answered.add(str(task.key))
+            self.late += self.clock.now() >= task.due_at
+            touched.add(task.key.activity)
+        return touched
+
+    def _submit(self, link: str, task: Task) -> None:
+        page = self.client.get(link)
+        assert page.status_code == 200, f"{task.key}: {page.status_code}"
+        data, files = self._form(task, page.text)
+        answer = self.client.post(link, data=data, files=files)
+        assert answer.status_code == 200, f"{task.key}: {answer.status_code} {answer.text[:200]}"
+        self.submissions += 1
+
+    def _form(self, task: Task, page: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        n = _draw(str(task.key))
+        stage = task.key.stage
+        data: dict[str, Any] = {"content": f"{_WHAT[stage]} ({task.key.unit}, {task.due_on:%d/%m})"}
+        files: dict[str, Any] = {}
+        if stage is Stage.PLAN:
+            data["responsible"] = "Chuyên viên phụ trách CCHC"
+        if stage in (Stage.EXECUTE, Stage.REPORT):
+            data.update(
+                count_news=str(n % 7 + 1),
+                count_events=str(n % 3),
+                count_participants=str(20 + n % 80),
+            )
+        if stage in (Stage.EVIDENCE, Stage.REPORT):
+            data["links"] = f"https://skhcn.quangngai.gov.vn/cchc/{task.key.activity}/{n % 1000}"
+            data["topics"] = re.findall(r'name="topics" value="([^"]+)"', page)[n % 3 :: 4][:2]
+        if stage is Stage.EVIDENCE and n % 2:
+            files["file_1"] = ("bien-ban.pdf", PDF + str(task.key).encode(), "application/pdf")
+            data["file_1_desc"] = "Biên bản, hình ảnh hoạt động"
+        if stage is Stage.REPORT:
+            data["difficulties"] = _DIFFICULTIES[n % len(_DIFFICULTIES)] if n % 3 == 0 else ""
+            data["proposals"] = _PROPOSALS[n % len(_PROPOSALS)] if n % 4 == 0 else ""
+            data["estimate"] = "Ước thực hiện đến hết năm: duy trì như hiện nay."
+        if task.key.activity == YEAR_END:  # the prefilled form, confirmed as it stands
+            for name, value in re.findall(r'name="(count_\w+)"[^>]*value="(\d*)"', page):
+                data[name] = value
+            prefilled = re.search(r'id="content"[^>]*>([^<]*)</textarea>', page)
+            if prefilled and prefilled.group(1).strip():
+                data["content"] = _unescape(prefilled.group(1))
+        return data, files
+
+    def director_approves(self) -> int:
+        """The Director logs in, reads the draft and approves it; the version approved."""
+        self.client.cookies.clear()
+        login = self.client.get("/office/login").text
+        token = re.search(r'name="csrf" value="([^"]+)"', login)
+        assert token
+        self.client.post(
+            "/office/login",
+            data={
+                "csrf": token.group(1),
+                "username": "giamdoc",
+                "password": self.director_password,
+            },
+        )
+        page = self.client.get("/director").text
+        version = re.search(r'action="/director/(\d+)/approve"', page)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        if version is None or csrf is None:
+            raise RuntimeError("no draft waiting for the Director")
+        answer = self.client.post(
+            f"/director/{version.group(1)}/approve",
+            data={"csrf": csrf.group(1)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
+        self.client.cookies.clear()
+        return int(version.group(1))
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+_WHAT = {
+    Stage.PLAN: "Kế hoạch thực hiện: đăng tin định kỳ, phân công người phụ trách",
+    Stage.EXECUTE: "Đã thực hiện theo kế hoạch trong kỳ",
+    Stage.EVIDENCE: "Minh chứng: đường dẫn bài viết, biên bản, hình ảnh",
+    Stage.REPORT: "Kết quả thực hiện đạt yêu cầu của Kế hoạch",
+}
+_DIFFICULTIES = [
+    "Nhân lực làm công tác tuyên truyền còn kiêm nhiệm.",
+    "Kinh phí cho hoạt động tuyên truyền còn hạn chế.",
+    "Một số tin bài chưa được cập nhật kịp thời.",
+]
+_PROPOSALS = [
+    "Đề nghị bố trí kinh phí tập huấn kỹ năng viết tin bài.",
+    "Đề nghị tăng cường phối hợp với Báo Quảng Ngãi.",
+]

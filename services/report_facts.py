@@ -1,0 +1,215 @@
+"""What the consolidated report stands on: the plan's tasks, their latest submissions, evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.clock import local_date
+from domain.policy import STAGE_LABELS_VI, Stage
+from domain.report import UnitAppendix, UnitTaskLine
+from domain.status import Bucket, bucket
+from domain.task import DONE_STATES, Task, TaskState
+from domain.units import Unit
+from domain.year_end import YEAR_END, YEAR_END_TITLE, reporting_units
+from services.context import PlanContext
+from storage.tables import EvidenceRow
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A task of the plan and, once handed in (submitted or accepted), its latest submission.
+
+    A returned submission is what the Office sent back for revision, so it is not reported.
+    """
+
+    id: int
+    task: Task
+    payload: dict[str, Any] | None = None
+    submission_id: int | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.task.key.unit
+
+    @property
+    def year_end(self) -> bool:
+        return self.task.key.activity == YEAR_END
+
+    @property
+    def report(self) -> bool:
+        """A unit's report: its year-end report or an activity's report stage."""
+        return self.year_end or self.task.key.stage is Stage.REPORT
+
+    def text(self, field: str) -> str:
+        """A text field of the latest submission, on one line ('' when there is none)."""
+        value = (self.payload or {}).get(field, "")
+        return " ".join(str(value).split())
+
+
+@dataclass(frozen=True)
+class Evidence:
+    task_id: int
+    text: str  # the URL, or "tệp: <filename>"
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    entries: list[Entry]  # every task of the plan but the Office's revisions of the draft
+    evidence: list[Evidence]  # of the latest submission of each handed-in task
+    revision: dict[str, Any] | None  # the Office's latest revised text, if any
+    notices: dict[str, int]  # ladder rungs fired, by kind
+
+    def of_activity(self, code: str) -> list[Entry]:
+        return [e for e in self.entries if e.task.key.activity == code]
+
+    def activity_entries(self) -> list[Entry]:
+        return [e for e in self.entries if not e.year_end]
+
+    def year_end_reports(self) -> dict[str, Entry]:
+        return {e.unit: e for e in self.entries if e.year_end}
+
+    def revision_lines(self, field: str) -> list[str]:
+        """The revision's text in `field`, one paragraph per non-empty line."""
+        value = str((self.revision or {}).get(field, ""))
+        return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def read_facts(ctx: PlanContext) -> Facts:
+    """Everything the report needs from the database, in one read-only transaction."""
+    with ctx.app.uow() as uow:
+        tasks = uow.tasks.with_ids(plan=ctx.plan.code)
+        revisions = [(i, t) for i, t in tasks if _is_revision(t, ctx.directory.office)]
+        skip = {i for i, _t in revisions}
+        entries = [_entry(uow, i, t) for i, t in tasks if i not in skip]
+        plan_row = uow.plans.row(ctx.plan.code)
+        return Facts(
+            entries=entries,
+            evidence=_evidence(uow, entries),
+            revision=_revision(uow, revisions),
+            notices=uow.notices.counts(plan_id=plan_row.id) if plan_row else {},
+        )
+
+
+def _is_revision(task: Task, office: str) -> bool:
+    key = task.key
+    return key.activity == YEAR_END and key.unit == office and key.seq > 1
+
+
+def _entry(uow: UnitOfWork, task_id: int, task: Task) -> Entry:
+    if task.state not in DONE_STATES:
+        return Entry(task_id, task)
+    versions = uow.submissions.versions(task_id)
+    if not versions:
+        return Entry(task_id, task)
+    latest = versions[-1]
+    return Entry(task_id, task, dict(latest.payload), latest.id)
+
+
+def _evidence(uow: UnitOfWork, entries: list[Entry]) -> list[Evidence]:
+    latest = {e.id: e.submission_id for e in entries if e.payload is not None}
+    rows = uow.submissions.evidence(list(latest)) if latest else []
+    # Each version carries its own evidence rows: only the latest version's are current.
+    current = [r for r in rows if r.submission_id in (None, latest[r.task_id])]
+    return [e for r in current if (e := _evidence_item(r)) is not None]
+
+
+def _evidence_item(row: EvidenceRow) -> Evidence | None:
+    if row.kind == "link" and row.url:
+        text = row.url
+    elif row.kind == "file" and row.filename:
+        text = f"tệp: {row.filename}"
+    else:
+        return None
+    return Evidence(row.task_id, text, tuple(str(t) for t in row.topics or []))
+
+
+def _revision(uow: UnitOfWork, revisions: list[tuple[int, Task]]) -> dict[str, Any] | None:
+    for task_id, _task in sorted(revisions, key=lambda r: r[1].key.seq, reverse=True):
+        versions = uow.submissions.versions(task_id)
+        if versions:
+            return dict(versions[-1].payload)
+    return None
+
+
+def report_units(ctx: PlanContext, facts: Facts) -> list[Unit]:
+    """Every unit that reports, in directory order: the plan's and any given work since."""
+    scheduled = set(reporting_units(ctx.plan, ctx.directory, ctx.app.calendar))
+    working = {e.unit for e in facts.entries if e.task.state is not TaskState.CANCELLED}
+    return [u for u in ctx.directory.units if u.code in scheduled | working]
+
+
+def missing_units(ctx: PlanContext, facts: Facts) -> list[Unit]:
+    """Reporting units whose year-end report is not handed in (or was never asked for)."""
+    reports = facts.year_end_reports()
+    return [
+        u
+        for u in report_units(ctx, facts)
+        if u.code not in reports or reports[u.code].task.state not in DONE_STATES
+    ]
+
+
+def days_late(task: Task, found: Bucket, *, now: datetime, calendar: WorkingCalendar) -> int:
+    """Working days past due: until handed in when done late, until `now` when overdue."""
+    if found is Bucket.DONE_LATE and task.submitted_at is not None:
+        until = local_date(task.submitted_at)
+    elif found is Bucket.OVERDUE:
+        until = local_date(now)
+    else:
+        return 0
+    return max(0, -calendar.working_days_until(until, task.due_on))
+
+
+def stage_label(task: Task) -> str:
+    label = STAGE_LABELS_VI[task.key.stage]
+    return f"{label} (kỳ {task.key.seq})" if task.key.stage is Stage.EXECUTE else label
+
+
+def appendix(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[UnitAppendix]:
+    """Every reporting unit with its tasks at `now`; cancelled and unopened tasks left out."""
+    titles = {a.code: a.title for a in ctx.plan.activities} | {YEAR_END: YEAR_END_TITLE}
+    missing = {u.code for u in missing_units(ctx, facts)}
+    return [
+        UnitAppendix(
+            unit=unit.name,
+            report_received=unit.code not in missing,
+            tasks=_task_lines(ctx, (e for e in facts.entries if e.unit == unit.code), titles, now),
+        )
+        for unit in report_units(ctx, facts)
+    ]
+
+
+def _task_lines(
+    ctx: PlanContext, entries: Iterable[Entry], titles: dict[str, str], now: datetime
+) -> list[UnitTaskLine]:
+    lines = []
+    for entry in entries:
+        task = entry.task
+        found = bucket(task, now)
+        if found is None:
+            continue
+        lines.append(
+            UnitTaskLine(
+                activity=titles.get(task.key.activity, task.key.activity),
+                stage=stage_label(task),
+                due=task.due_on,
+                bucket=found,
+                days_late=days_late(task, found, now=now, calendar=ctx.app.calendar),
+            )
+        )
+    return lines
+
+
+def buckets(facts: Facts, *, now: datetime) -> dict[Bucket, list[Entry]]:
+    """The tasks at `now` in each of the four QĐ 42/2014 buckets."""
+    out: dict[Bucket, list[Entry]] = {b: [] for b in Bucket}
+    for entry in facts.entries:
+        found = bucket(entry.task, now)
+        if found is not None:
+            out[found].append(entry)
+    return out
