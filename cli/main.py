@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bpmn_cmd, calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd
+from cli import bpmn_cmd, calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd, report_cmd
 from cli.demo_cmd import demo
 from cli.portal_cmd import hash_password, portal
 from cli.status_cmd import status
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(bpmn_cmd.app, name="bpmn")
+app.add_typer(report_cmd.app, name="report")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(mail_cmd.app, name="mail")
 app.command("mail-sink")(mail_cmd.mail_sink)
@@ -31,3 +32,7 @@ app.command("demo")(demo)
 app.command("up")(up)
 app.command("portal")(portal)
 app.command("hash-password")(hash_password)
+
+
+if __name__ == "__main__":
+    app()

@@ -50,7 +50,8 @@ def emit(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """A cchc.* event about an activity, its units as related resources; the id is derived
-    from `key`, so a flow body that runs again emits nothing new."""
+    from `key` within this database, so a flow body that runs again emits nothing new (and
+    another database on the same Prefect server — a replay, a test — never collides)."""
     emit_event(
         event,
         resource={"prefect.resource.id": f"cchc.activity.{activity}"},
@@ -59,5 +60,5 @@ def emit(
             for u in units
         ],
         payload=payload or {},
-        id=uuid.uuid5(EVENTS, f"{event}:{key}"),
+        id=uuid.uuid5(EVENTS, f"{Settings().database_url}|{event}:{key}"),
     )

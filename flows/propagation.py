@@ -80,8 +80,10 @@ def publish_status(plan: str, activity: str, headline: str, now: datetime | None
         key=f"cchc-{activity}-status",
         description=f"Tiến độ: {title}",
     )
+    bpmn = stages.diagram(ctx, activity)
     create_markdown_artifact(
-        f"## {title}\n\n**{headline}**\n\nKế hoạch {ctx.plan.number_symbol}.",
+        f"## {title}\n\n**{headline}**\n\nKế hoạch {ctx.plan.number_symbol}. "
+        f"Sơ đồ quy trình (BPMN 2.0): [{bpmn.name}]({bpmn.as_uri()})",
         key=f"cchc-{activity}-summary",
         description=headline,
     )

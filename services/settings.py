@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     calendar_overrides_path: Path = Path("plans/calendar-overrides.yaml")
     actor: str = "cli"
     report_dir: Path = Path("var/reports")  # the consolidated report drafts (.docx, .md, .html)
+    bpmn_dir: Path = Path("var/bpmn")  # each flow drawn as BPMN 2.0, linked from its artifact
     # Signs the units' portal links. The default only suits local development.
     secret_key: SecretStr = SecretStr("dev-only-change-me")
     mail: MailSettings = MailSettings()

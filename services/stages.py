@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from documents.bpmn import bpmn_filename, export_bpmn
 from domain.errors import InvalidRequest, NotFound
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.schedule import StageSlot, schedule_activity
@@ -120,6 +122,15 @@ def _row(uow: UnitOfWork, ctx: PlanContext, key: TaskKey) -> Any:
     if row is None:
         raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
     return row
+
+
+def diagram(ctx: PlanContext, activity: str) -> Path:
+    """The activity's BPMN 2.0 file (every flow's is written on first use), for its artifact."""
+    folder = ctx.app.settings.bpmn_dir.resolve()
+    path = folder / bpmn_filename(activity)
+    if not path.exists():
+        export_bpmn(ctx.plan, directory=ctx.directory, calendar=ctx.app.calendar, out_dir=folder)
+    return path
 
 
 def parse_task(text: str) -> TaskKey:

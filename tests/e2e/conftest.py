@@ -27,6 +27,8 @@ def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("CCHC_DATABASE_URL", url)
     monkeypatch.setenv("CCHC_MAIL__BACKEND", "memory")
     monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
+    monkeypatch.setenv("CCHC_BPMN_DIR", str(tmp_path / "bpmn"))
+    monkeypatch.setenv("CCHC_REPORT_DIR", str(tmp_path / "reports"))
     common._context.cache_clear()
     from typer.testing import CliRunner
 

@@ -130,3 +130,15 @@ def test_the_installed_console_script_runs() -> None:
         timeout=120,
     )
     assert (done.returncode, done.stdout) == (0, "2025-11-14\n")
+
+
+def test_report_build_writes_the_three_files_and_names_the_missing(
+    loaded: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["report", "build", "--out", str(tmp_path / "r"), "--at", "2025-11-17T08:00"]
+    )
+    assert result.exit_code == 0, result.output
+    for suffix in ("docx", "md", "html"):
+        assert (tmp_path / "r" / f"report-2025-draft.{suffix}").stat().st_size > 1000
+    assert "chưa gửi báo cáo: Ban Biên tập" in result.output  # no unit report yet

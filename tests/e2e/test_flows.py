@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,11 +117,15 @@ def test_an_unknown_activity_fails_the_run_with_a_clear_message(loaded: str) -> 
     assert counts()["outbox"] == 0
 
 
-def _events(prefix: str) -> list[Any]:
-    from prefect.events.filters import EventFilter, EventNameFilter
+def _events(prefix: str, resource: str | None = None) -> list[Any]:
+    """Events named `prefix…`; only those naming `resource` (e.g. one flow run) if given."""
+    from prefect.events.filters import EventAnyResourceFilter, EventFilter, EventNameFilter
 
+    about = EventAnyResourceFilter(id=[resource]) if resource else None
     with get_client(sync_client=True) as client:
-        page = client.read_events(EventFilter(event=EventNameFilter(prefix=[prefix])), limit=50)
+        page = client.read_events(
+            EventFilter(event=EventNameFilter(prefix=[prefix]), any_resource=about), limit=50
+        )
         return list(page.events)
 
 
@@ -137,8 +142,9 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
         resume_flow_run(run.id, run_input={"submission_ids": []})
         step(run.id, params)
     deadline = time.monotonic() + 30
+    ours = f"prefect.flow-run.{run.id}"
     while time.monotonic() < deadline:  # events reach the server asynchronously
-        completed = _events("cchc.stage.completed")
+        completed = _events("cchc.stage.completed", ours)
         if len({e.payload["stage"] for e in completed}) == 4:
             break
         time.sleep(0.5)
@@ -167,6 +173,10 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
     # Handed in now (2026) for a 2025 plan: every stage is done, and late.
     assert {row["Tình trạng"] for row in rows} == {"Hoàn thành quá hạn"}
     assert any("Chờ lập kế hoạch: 0/1 đơn vị" in str(s.description) for s in summaries)
+    # Each run's summary links the activity's BPMN 2.0 diagram, written where it points.
+    bpmn = Path(loaded.removeprefix("sqlite:///")).parent / "bpmn" / f"{ACTIVITY}.bpmn"
+    assert any(bpmn.as_uri() in str(s.data) for s in summaries)
+    assert bpmn.read_bytes().startswith(b"<?xml")
 
 
 def test_the_overdue_automation_is_created_once(loaded: str) -> None:

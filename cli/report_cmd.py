@@ -1,0 +1,41 @@
+"""`cchc report …`: the consolidated report from what the database holds now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli.common import cli_errors, out, parse_instant
+
+app = typer.Typer(help="The consolidated year-end report.", no_args_is_help=True)
+
+
+@app.command("build")
+def build(
+    out_dir: Path = typer.Option(Path("out"), "--out", help="Folder for the three files."),
+    at: str | None = typer.Option(None, "--at", help="Instant to judge at (ISO; default now)."),
+    plan: str | None = typer.Option(None, help="Plan code (default: the deployments' plan)."),
+) -> None:
+    """Write the consolidated report (draft) as .docx, .md and .html from the database.
+
+    It changes nothing: the draft the Director reviews is the year-end flow's own.
+
+    Example: cchc report build --out out --at 2025-11-17T08:00
+    """
+    from documents.report_files import write_report_files
+    from services.context import DEFAULT_PLAN, plan_context
+    from services.report_data import build_report_data
+    from storage.migrate import require_current
+
+    with cli_errors():
+        ctx = plan_context(plan or DEFAULT_PLAN)
+        require_current(ctx.app.engine)
+        now = parse_instant(at) if at else ctx.app.clock.now()
+        data = build_report_data(ctx, now=now, draft=True)
+        files = write_report_files(data, out_dir, stem=f"report-{ctx.plan.year}-draft")
+        ctx.app.close()
+    for path in files.values():
+        out.print(f"wrote {path}", highlight=False)
+    if data.missing_units:
+        out.print(f"chưa gửi báo cáo: {', '.join(data.missing_units)}", highlight=False)
