@@ -68,3 +68,13 @@ def database_url(
     if postgres_server_url is None:
         pytest.skip("CCHC_TEST_POSTGRES_URL is not set")
     yield from _fresh_postgres(postgres_server_url)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real Prefect API for the flow tests (prefect_test_harness, once per session)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

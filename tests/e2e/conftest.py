@@ -1,8 +1,7 @@
-"""A real Prefect API for the flow tests (prefect_test_harness, started once per session)."""
+"""The e2e set-up: a database loaded through the CLI (the Prefect API is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,15 +9,6 @@ import pytest
 
 from flows import common
 from tests.conftest import PLAN_PATH, UNITS_PATH
-
-
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture
