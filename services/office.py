@@ -87,10 +87,13 @@ def dashboard(
         cell = Cell(task_id, str(key), key.seq, colour, dmy(task.due_on))
         cells[(key.unit, key.activity, key.stage)].append(cell)
     units = [(u.code, u.name) for u in ctx.directory.units if any(k[0] == u.code for k in cells)]
+    year_end = ctx.plan.year_end_activity()  # a column once its report tasks exist
+    shown = [*ctx.plan.activities, year_end]
     activities = [
         (a.code, a.number, a.title)
-        for a in ctx.plan.activities
-        if not activity or a.code == activity
+        for a in shown
+        if (not activity or a.code == activity)
+        and (a is not year_end or any(k[1] == year_end.code for k in cells))
     ]
     return Matrix(units, activities, list(Stage), dict(cells))
 

@@ -242,3 +242,20 @@ def test_the_report_mail_carries_the_docx(ctx: PlanContext, tmp_path: Path) -> N
     [attached] = list(report.iter_attachments())
     assert attached.get_filename() == Path(draft.docx_path).name
     assert attached.get_content() == Path(draft.docx_path).read_bytes()
+
+
+def test_the_dashboard_shows_the_unit_reports_once_open(
+    world: World, ctx: PlanContext, tmp_path: Path
+) -> None:
+    from tests.integration.portal_kit import login, portal_client
+
+    with portal_client(world, tmp_path / "uploads") as client:
+        login(client)
+        assert 'data-task="year-end-report/' not in client.get("/office").text
+        year_end.open_unit_reports(ctx, now=at(date(2025, 10, 31)))
+        page = client.get("/office").text
+        assert 'data-task="year-end-report/TTUD/report#1"' in page
+        assert "HT7" in page  # its own column after the six forms
+        only = client.get("/office", params={"activity": YEAR_END}).text
+        assert 'data-task="year-end-report/BBT/report#1"' in only
+        assert 'data-task="bulletins/' not in only
