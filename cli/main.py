@@ -6,6 +6,7 @@ import typer
 
 from cli import bpmn_cmd, calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd, report_cmd
 from cli.demo_cmd import demo
+from cli.doctor_cmd import doctor
 from cli.portal_cmd import hash_password, portal
 from cli.status_cmd import status
 from cli.up_cmd import up
@@ -30,6 +31,7 @@ app.add_typer(flow_cmd.task_app, name="task")
 plan_cmd.app.command("activate")(flow_cmd.activate)
 app.command("demo")(demo)
 app.command("up")(up)
+app.command("doctor")(doctor)
 app.command("portal")(portal)
 app.command("hash-password")(hash_password)
 

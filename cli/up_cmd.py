@@ -8,17 +8,47 @@ import threading
 import typer
 
 from cli.common import err, out, settings
+from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.stack import Stack, StackError
 
 
-def up(check: bool = typer.Option(False, "--check", help="Start, verify each part, stop.")) -> None:
-    """Start the Prefect server (UI on 127.0.0.1:4200), the deployments, a worker and the sink.
+def up(
+    check: bool = typer.Option(False, "--check", help="Start, verify each part, stop."),
+    postgres: str | None = typer.Option(
+        None,
+        "--postgres",
+        metavar="URL",
+        help=(
+            "Rehearse production on PostgreSQL: postgresql+psycopg://USER@HOST:PORT/BASE "
+            "keeps the project's tables in BASE_cchc and the Prefect server in BASE_prefect "
+            "on that server (created when missing, kept afterwards; BASE defaults to cchc). "
+            "Overrides CCHC_DATABASE_URL for every process of the stack."
+        ),
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Process workers on the work pool, named HOSTNAME-1…N."
+    ),
+) -> None:
+    """Start the Prefect server (UI on 127.0.0.1:4200), the deployments, the workers and the sink.
 
     The database is migrated and the plan loaded first. Ctrl-C stops everything.
 
+    With --postgres and --workers: the production set-up (deploy/README.md) on one machine.
+
     Example: cchc up --check
+
+    Example: cchc up --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cchc --workers 2
     """
-    stack = Stack(settings(), say=lambda line: out.print(line, highlight=False))
+    try:
+        databases = RehearsalDatabases.parse(postgres) if postgres else None
+    except RehearsalError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--postgres") from None
+    stack = Stack(
+        settings(),
+        say=lambda line: out.print(line, highlight=False, markup=False),
+        workers=workers,
+        postgres=databases,
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -27,7 +57,7 @@ def up(check: bool = typer.Option(False, "--check", help="Start, verify each par
         if check:
             problems = stack.check()
             for problem in problems:
-                err.print(f"error: {problem}", highlight=False)
+                err.print(f"error: {problem}", highlight=False, markup=False)
             if problems:
                 raise typer.Exit(1)
             out.print("all parts answer", highlight=False)
@@ -35,7 +65,7 @@ def up(check: bool = typer.Option(False, "--check", help="Start, verify each par
         out.print("running — Ctrl-C stops", highlight=False)
         stop.wait()
     except StackError as exc:
-        err.print(f"error: {exc}", highlight=False)
+        err.print(f"error: {exc}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     finally:
         stack.stop()

@@ -1,19 +1,24 @@
-"""`cchc up`: Prefect server, deployments, a process worker, the mail sink, on loopback."""
+"""`cchc up`: Prefect server, deployments, process workers, the mail sink, on loopback."""
 
 from __future__ import annotations
 
 import os
 import signal
-import smtplib
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from deploy.postgres import RehearsalDatabases, RehearsalError
+from deploy.probes import PrefectApi, expected_deployments, http_problem, smtp_problem
 from notifications.sink import start_sink
 from services.settings import Settings
 from storage.migrate import upgrade
@@ -29,10 +34,24 @@ class StackError(RuntimeError):
 
 @dataclass
 class Stack:
+    """The parts `cchc up` runs. With `postgres`, the project's tables and the Prefect server
+    live in that server's two databases (deploy/postgres.py) instead of SQLite files."""
+
     settings: Settings
     say: Callable[[str], None] = print
+    workers: int = 1
+    postgres: RehearsalDatabases | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sink: object | None = None
+    started_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise StackError("at least one worker is needed to run the deployments")
+        if self.postgres is not None:
+            self.settings = self.settings.model_copy(
+                update={"database_url": self.postgres.cchc_url}
+            )
 
     @property
     def api_url(self) -> str:
@@ -43,10 +62,15 @@ class Stack:
     def home(self) -> Path:
         return (ROOT / self.settings.stack.prefect_home).resolve()
 
+    @property
+    def worker_names(self) -> list[str]:
+        return [f"{socket.gethostname()}-{i}" for i in range(1, self.workers + 1)]
+
     def env(self) -> dict[str, str]:
         s = self.settings.stack
         env = {
             **os.environ,
+            "CCHC_DATABASE_URL": self.settings.database_url,
             "PREFECT_HOME": str(self.home),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_SERVER_API_HOST": s.host,
@@ -56,6 +80,9 @@ class Stack:
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "CCHC_HOME": str(ROOT),
         }
+        if self.postgres is not None:
+            env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the older name of the same
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.postgres.prefect_url
         env.setdefault("CCHC_MAIL__BACKEND", "smtp")
         env.setdefault("CCHC_MAIL__SMTP__HOST", s.host)
         env.setdefault("CCHC_MAIL__SMTP__PORT", str(s.sink_port))
@@ -63,12 +90,15 @@ class Stack:
             env.setdefault("PREFECT_API_AUTH_STRING", env["PREFECT_SERVER_API_AUTH_STRING"])
         return env
 
+    def api(self) -> PrefectApi:
+        return PrefectApi(self.api_url, self.env().get("PREFECT_API_AUTH_STRING") or None)
+
     def _spawn(self, name: str, args: list[str]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
-        log = (self.home / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            args, env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
+        with (self.home / f"{name}.log").open("ab") as log:  # the child keeps its own handle
+            self.processes[name] = subprocess.Popen(
+                args, env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def _run(self, what: str, args: list[str]) -> None:
         done = subprocess.run(
@@ -77,53 +107,65 @@ class Stack:
         if done.returncode != 0:
             raise StackError(f"{what} failed:\n{done.stdout}\n{done.stderr}")
 
-    def _auth(self) -> tuple[str, str] | None:
-        secret = self.env().get("PREFECT_API_AUTH_STRING")
-        return tuple(secret.split(":", 1)) if secret and ":" in secret else None  # type: ignore[return-value]
-
     def healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.api_url}/health", timeout=2, auth=self._auth()).is_success
-        except httpx.HTTPError:
-            return False
+        return self.api().health_problem() is None
 
     def start(self) -> None:
         s = self.settings
-        upgrade(s.database_url)
-        self.say(f"database ready: {s.database_url}")
+        self.started_at = datetime.now(UTC)
+        self._databases()
         self._load_plan()
         self.sink = start_sink(ROOT / s.stack.sink_dir, host=s.stack.host, port=s.stack.sink_port)
         self.say(f"mail sink on {s.stack.host}:{s.stack.sink_port} → {s.stack.sink_dir}/")
-        self._spawn(
-            "server",
-            [
-                PREFECT,
-                "server",
-                "start",
-                "--host",
-                s.stack.host,
-                "--port",
-                str(s.stack.prefect_port),
-            ],
-        )
-        deadline = time.monotonic() + 240
-        while not self.healthy():
-            if self.processes["server"].poll() is not None or time.monotonic() > deadline:
-                raise StackError(f"Prefect server did not start; see {self.home}/server.log")
-            time.sleep(1)
-        self.say(f"Prefect API and UI on http://{s.stack.host}:{s.stack.prefect_port}")
+        self._server()
         self._run(
             "work pool",
             [PREFECT, "work-pool", "create", s.stack.work_pool, "--type", "process", "--overwrite"],
         )
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
         self._automation()
-        self._spawn("worker", [PREFECT, "worker", "start", "--pool", s.stack.work_pool])
+        for i, name in enumerate(self.worker_names, start=1):
+            self._spawn(
+                f"worker-{i}",
+                [PREFECT, "worker", "start", "--pool", s.stack.work_pool, "--name", name],
+            )
         self._spawn(
             "portal", [CCHC, "portal", "--host", s.stack.host, "--port", str(s.stack.portal_port)]
         )
         self.say(f"portal on http://{s.stack.host}:{s.stack.portal_port}")
-        self.say(f"worker serving pool {s.stack.work_pool}; logs in {self.home}/")
+        self.say(
+            f"{self.workers} worker(s) on pool {s.stack.work_pool} "
+            f"({', '.join(self.worker_names)}); logs in {self.home}/"
+        )
+
+    def _databases(self) -> None:
+        if self.postgres is not None:
+            try:
+                created = self.postgres.ensure()
+            except RehearsalError as exc:
+                raise StackError(str(exc)) from None
+            for name in created:
+                self.say(f"created database {self.postgres.shown(name)}")
+            self.say(f"Prefect server database: {self.postgres.shown(self.postgres.prefect_name)}")
+        shown = make_url(self.settings.database_url).render_as_string(hide_password=True)
+        try:
+            upgrade(self.settings.database_url)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StackError(f"database {shown}: {reason}") from None
+        self.say(f"database ready: {shown}")
+
+    def _server(self) -> None:
+        s = self.settings.stack
+        self._spawn(
+            "server", [PREFECT, "server", "start", "--host", s.host, "--port", str(s.prefect_port)]
+        )
+        deadline = time.monotonic() + 240
+        while not self.healthy():
+            if self.processes["server"].poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"Prefect server did not start; see {self.home}/server.log")
+            time.sleep(1)
+        self.say(f"Prefect API and UI on http://{s.host}:{s.prefect_port}")
 
     def _load_plan(self) -> None:
         from cli.common import calendar, directory
@@ -155,57 +197,73 @@ class Stack:
 
     def check(self) -> list[str]:
         """What does not answer (empty when all is well)."""
-        from prefect.client.orchestration import get_client
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        problems = []
-        if not self.healthy():
-            problems.append("Prefect API /health does not answer")
-        with (
-            temporary_settings(updates={PREFECT_API_URL: self.api_url}),
-            get_client(sync_client=True) as client,
-        ):
-            names = {d.name for d in client.read_deployments()}
-        if len(names) < 13:
-            problems.append(f"only {len(names)} deployments registered: {sorted(names)}")
+        s = self.settings.stack
+        api = self.api()
+        problem = api.health_problem()
+        if problem:
+            return [f"Prefect API: {problem}; see {self.home}/server.log"]
         try:
-            with smtplib.SMTP(
-                self.settings.stack.host, self.settings.stack.sink_port, timeout=5
-            ) as smtp:
-                if smtp.noop()[0] != 250:
-                    problems.append("mail sink does not answer NOOP")
-        except OSError as exc:
-            problems.append(f"mail sink not reachable: {exc}")
-        portal = f"http://{self.settings.stack.host}:{self.settings.stack.portal_port}/healthz"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(portal, timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                problems.append(f"portal does not answer on {portal}; see {self.home}/portal.log")
-                break
-            time.sleep(0.5)
-        if self.processes.get("worker") and self.processes["worker"].poll() is not None:
-            problems.append(f"worker exited; see {self.home}/worker.log")
+            found = api.deployment_problems(expected_deployments())
+        except httpx.HTTPError as exc:
+            found = [f"cannot be read ({exc})"]
+        problems = [f"deployments: {p}" for p in found]
+        sink = smtp_problem(s.host, s.sink_port)
+        if sink:
+            problems.append(f"mail sink: {sink}")
+        problems += self._wait_for(
+            lambda: http_problem(f"http://{s.host}:{s.portal_port}/healthz"),
+            seconds=30,
+            hint=f"portal: see {self.home}/portal.log",
+        )
+        problems += self._wait_for(self._workers_problem, seconds=90, hint=f"see {self.home}/")
         return problems
 
+    def _workers_problem(self) -> str | None:
+        for name, process in self.processes.items():
+            if name.startswith("worker") and process.poll() is not None:
+                return f"{name} exited with {process.returncode}"
+        pool = self.settings.stack.work_pool
+        try:
+            online = self.api().online_workers(pool, since=self.started_at)
+        except httpx.HTTPError as exc:
+            return f"pool {pool}: workers cannot be read ({exc})"
+        missing = sorted(set(self.worker_names) - set(online))
+        if missing:
+            return f"pool {pool}: {len(online)} online, not yet {', '.join(missing)}"
+        return None
+
+    @staticmethod
+    def _wait_for(probe: Callable[[], str | None], *, seconds: float, hint: str) -> list[str]:
+        """Retry `probe` until it finds nothing wrong or time is up: [] or [its last word]."""
+        deadline = time.monotonic() + seconds
+        while (problem := probe()) is not None:
+            if time.monotonic() > deadline:
+                return [f"{problem}; {hint}"]
+            time.sleep(0.5)
+        return []
+
     def stop(self) -> None:
-        for name in ("portal", "worker", "server"):
-            process = self.processes.pop(name, None)
-            if process is None or process.poll() is not None:
-                continue
-            process.send_signal(signal.SIGINT)  # a worker may need a second one
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
+        workers = sorted(name for name in self.processes if name.startswith("worker"))
+        for group in (["portal"], workers, ["server"]):
+            running = [self.processes.pop(name) for name in group if name in self.processes]
+            running = [process for process in running if process.poll() is None]
+            for process in running:
                 process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            for process in running:
+                _wait(process)
         if self.sink is not None:
             self.sink.stop()  # type: ignore[attr-defined]
             self.sink = None
+
+
+def _wait(process: subprocess.Popen[bytes]) -> None:
+    """Until the process is gone: a worker may need a second SIGINT, a stuck one is killed."""
+    for then in (signal.SIGINT, None):
+        try:
+            process.wait(timeout=20)
+            return
+        except subprocess.TimeoutExpired:
+            if then is not None:
+                process.send_signal(then)
+    process.kill()
+    process.wait()
