@@ -23,10 +23,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.replay
-	$(BIN)/python -m bench.mail_throughput
-	$(BIN)/python -m bench.resume_latency
-	$(BIN)/python -m bench.portal_load
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from services.context import DEFAULT_PLAN as DEFAULT_PLAN  # re-exported for the
 from services.context import PlanContext, plan_context
 from services.settings import Settings
 
+MAX_RELATED = 90  # leaves room for the run, flow and deployment Prefect adds
 EVENTS = uuid.UUID("6f1c1b0e-5d8a-4c57-9f4e-2f0f6a1c0c11")
 
 
@@ -55,10 +56,12 @@ def emit(
     emit_event(
         event,
         resource={"prefect.resource.id": f"cchc.activity.{activity}"},
+        # Prefect refuses an event with more than 100 related resources: at province scale
+        # the units go in the payload only.
         related=[
             {"prefect.resource.id": f"cchc.unit.{u}", "prefect.resource.role": "unit"}
-            for u in units
+            for u in (units if len(units) <= MAX_RELATED else [])
         ],
-        payload=payload or {},
+        payload={**(payload or {}), "units": list(units)},
         id=uuid.uuid5(EVENTS, f"{Settings().database_url}|{event}:{key}"),
     )

@@ -41,14 +41,13 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
     plan_row = uow.plans.row(mailer.plan.code)
     if plan_row is None:
         return report
-    rows = uow.tasks.keyed_rows(plan_id=plan_row.id)
-    for task in uow.tasks.list_due(
+    for task_id, task in uow.tasks.due_with_ids(
         on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
     ):
         for notice in notices_due(task, now, cal, ladder_for(mailer.plan, task.key)):
             key = notice.idempotency_key
             fired = uow.notices.record(
-                task_id=rows[task.key].id,
+                task_id=task_id,
                 kind=notice.kind.value,
                 rung=notice.rung,
                 due_on=task.due_on,

@@ -153,6 +153,12 @@ class TaskRepository:
 
     def list_due(self, *, on: date, within: int = 0, plan: str | None = None) -> list[Task]:
         """Active tasks due from `on` to `within` days later, read through the due-day index."""
+        return [task for _id, task in self.due_with_ids(on=on, within=within, plan=plan)]
+
+    def due_with_ids(
+        self, *, on: date, within: int = 0, plan: str | None = None
+    ) -> list[tuple[int, Task]]:
+        """`list_due` with each task's row id: the sweep reads only the tasks due."""
         states = [s.value for s in ACTIVE_STATES]
         last = date.fromordinal(on.toordinal() + max(within, 0))
         query = _task_query().where(
@@ -160,7 +166,8 @@ class TaskRepository:
         )
         if plan is not None:
             query = query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(PlanRow.code == plan)
-        return self._rows(query.order_by(TaskRow.due_on, TaskRow.id))
+        query = query.order_by(TaskRow.due_on, TaskRow.id)
+        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
 
     def slot(self, *, plan: str, activity: str, stage: Stage, seq: int) -> list[tuple[int, Task]]:
         """Every unit's task (with its row id) in one stage check-in of one activity."""

@@ -1,0 +1,214 @@
+"""P2: the full-year replay on a province-sized unit directory: 1,000 and 2,000 units.
+
+The directory is the example one (its units, groups and recipients) plus synthetic units
+`U0001…`, each in both groups the plan names ("Các phòng, đơn vị thuộc Sở" and "… liên
+quan"), so every activity coordinated by a group and the year-end collection reach them.
+Each size is replayed as its own process (`cchc demo`, what P1 runs) into a temporary
+folder with CCHC_UNITS_PATH pointing at the generated file. The baseline, in the same run,
+is the replay on the example directory (P1's size).
+Usage: python -m bench.province_scale [--sizes 1000,2000] [--timeout 1800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.results import record
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "plans/units.example.yaml"
+GOAL_GROWTH, GOAL_SECONDS, GOAL_SIZE = 2.1, 600.0, 1000
+
+
+def synthetic_unit(n: int, groups: list[str]) -> dict[str, Any]:
+    code = f"U{n:04d}"
+    return {
+        "code": code,
+        "name": f"Đơn vị thử nghiệm số {n}",
+        "aliases": [],
+        "groups": groups,
+        "contact": {
+            "name": f"Cán bộ đầu mối {n}",
+            "title": "Chuyên viên",
+            "email": f"{code.lower()}@skhcn.example.invalid",
+        },
+        "head": {
+            "name": f"Thủ trưởng đơn vị {n}",
+            "title": "Trưởng đơn vị",
+            "email": f"truong{code.lower()}@skhcn.example.invalid",
+        },
+    }
+
+
+def write_directory(folder: Path, size: int) -> Path:
+    """The example directory plus `size` synthetic units in every group it declares."""
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    groups = [g["code"] for g in document["groups"]]
+    document["units"] += [synthetic_unit(n, groups) for n in range(1, size + 1)]
+    path = folder / f"units-{size}.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCHC_", "PREFECT_"))}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    return env
+
+
+def replay(out: Path, env: dict[str, str], timeout: float) -> tuple[float, dict[str, Any]]:
+    """One `cchc demo` process; its wall time and summary, with the number of Prefect events
+    it failed to emit. The whole process group is stopped past `timeout` (TimeoutError)."""
+    out.mkdir(parents=True, exist_ok=True)
+    log = out.with_name(f"{out.name}.stderr")
+    started = time.perf_counter()
+    with log.open("wb") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "demo", "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise TimeoutError(f"still running after {timeout:.0f} s, stopped") from None
+    wall = time.perf_counter() - started
+    errors = log.read_text(encoding="utf-8", errors="replace")
+    if code != 0:
+        raise RuntimeError(f"replay into {out} exited with {code}:\n{errors[-3000:]}")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary["events_not_emitted"] = errors.count("Error emitting event")
+    return wall, summary
+
+
+@dataclass
+class Runs:
+    """What the replays measured, per size (synthetic units) as a string key for JSON."""
+
+    baseline: float = 0.0
+    baseline_tasks: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    tasks: dict[str, int] = field(default_factory=dict)
+    mails: dict[str, int] = field(default_factory=dict)
+    events_not_emitted: dict[str, int] = field(default_factory=dict)
+    stopped: str = ""
+    at_least: dict[str, float] = field(default_factory=dict)  # sizes stopped at the timeout
+
+    def add(self, size: int, wall: float, summary: dict[str, Any]) -> None:
+        key = str(size)
+        self.seconds[key], self.tasks[key] = round(wall, 1), summary["tasks"]["total"]
+        self.mails[key] = summary["mails"]["total"]
+        self.events_not_emitted[key] = summary["events_not_emitted"]
+        print(
+            f"P2 {size:,} units: {self.tasks[key]:,} tasks, {self.mails[key]:,} mails, "
+            f"{wall:.1f} s ({self.events_not_emitted[key]} Prefect events not emitted)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,2000", help="synthetic units per replay")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per replay")
+    args = parser.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    env, runs = clean_env(), Runs()
+    with tempfile.TemporaryDirectory(prefix="cchc-p2-") as tmp:
+        runs.baseline, summary = replay(Path(tmp, "example"), env, args.timeout)
+        runs.baseline_tasks = summary["tasks"]["total"]
+        print(f"P2 example directory: {runs.baseline_tasks} tasks, {runs.baseline:.1f} s")
+        for size in sizes:
+            path = write_directory(Path(tmp), size)
+            try:
+                wall, summary = replay(
+                    Path(tmp, f"out-{size}"), {**env, "CCHC_UNITS_PATH": str(path)}, args.timeout
+                )
+            except TimeoutError as error:
+                runs.stopped, runs.at_least[str(size)] = f"{size} units: {error}", args.timeout
+                print(f"P2 {runs.stopped}")
+                break
+            runs.add(size, wall, summary)
+    report(runs)
+
+
+def extrapolate(points: dict[int, float], size: int) -> float | None:
+    """The wall time at `size` from the quadratic through the last three measured points
+    (the example directory counts as 0 synthetic units); None with fewer than three."""
+    if len(points) < 3:
+        return None
+    xs = sorted(points)[-3:]
+    total = 0.0
+    for x in xs:
+        term = points[x]
+        for other in xs:
+            if other != x:
+                term *= (size - other) / (x - other)
+        total += term
+    return total
+
+
+def report(runs: Runs) -> None:
+    run = [int(s) for s in runs.seconds]
+    growth = runs.seconds[str(run[-1])] / runs.seconds[str(run[0])] if len(run) > 1 else None
+    first, second = runs.seconds.get(str(GOAL_SIZE)), runs.seconds.get(str(2 * GOAL_SIZE))
+    met = bool(
+        not runs.stopped
+        and first is not None
+        and second is not None
+        and first <= GOAL_SECONDS
+        and second / first <= GOAL_GROWTH
+    )
+    points = {0: runs.baseline, **{s: runs.seconds[str(s)] for s in run}}
+    estimates = {
+        str(n): round(e) for n in (GOAL_SIZE, 2 * GOAL_SIZE) if (e := extrapolate(points, n))
+    }
+    lower = str(GOAL_SIZE) in runs.at_least
+    shown = GOAL_SIZE if first is not None or lower or not run else run[-1]
+    value = runs.at_least[str(shown)] if lower else runs.seconds.get(str(shown), 0.0)
+    entry = record(
+        "P2",
+        value=value,
+        unit=f"s (replay wall time, {shown:,} synthetic units{'; stopped: at least' * lower})",
+        baseline=runs.baseline,
+        goal=f"{GOAL_SIZE:,} units ≤ {GOAL_SECONDS:.0f} s; {2 * GOAL_SIZE:,} units ≤ "
+        f"{GOAL_GROWTH}× the {GOAL_SIZE:,}-unit time",
+        met=met,
+        baseline_what="the replay on plans/units.example.yaml (P1's size)",
+        baseline_tasks=runs.baseline_tasks,
+        sizes_run=run,
+        seconds_per_size=runs.seconds,
+        tasks_per_size=runs.tasks,
+        mails_per_size=runs.mails,
+        events_not_emitted_per_size=runs.events_not_emitted,
+        growth=round(growth, 3) if growth is not None else None,
+        growth_between=[run[0], run[-1]] if len(run) > 1 else None,
+        extrapolated_s=estimates or None,
+        stopped=runs.stopped or None,
+        at_least_s=runs.at_least or None,
+    )
+    print(
+        f"P2 sizes {run}: {runs.seconds} s; growth {entry['growth']} between "
+        f"{entry['growth_between']}; baseline {runs.baseline:.1f} s; goal met: {met}"
+    )
+    if estimates:
+        print(f"P2 extrapolated (quadratic through the sizes run, not measured): {estimates} s")
+
+
+if __name__ == "__main__":
+    main()
