@@ -274,22 +274,31 @@ def _appendix(document: DocxDocument, view: ReportView) -> None:
     table = _table(document, rows=rows, widths_mm=widths, grid=True)
     for cell, text in zip(table.rows[0].cells, APPENDIX_HEADER, strict=True):
         _add(cell, text, replace(CELL, bold=True, align=_CENTER))
+    # Every cell read once: python-docx rebuilds the whole grid for each `row.cells`, which
+    # made the appendix quadratic in its rows (minutes at a few hundred units).
+    width = len(widths)
+    grid = table._cells
+    cells = [grid[i : i + width] for i in range(0, len(grid), width)]
     start = 1
     for unit in view.appendix:
-        _unit_rows(table, unit, start=start)
+        _unit_rows(cells[start : start + len(unit.tasks)], unit)
         start += len(unit.tasks)
 
 
-def _unit_rows(table: Table, unit: UnitView, *, start: int) -> None:
-    rows = table.rows[start : start + len(unit.tasks)]
+def _unit_rows(rows: list[list[_Cell]], unit: UnitView) -> None:
     aligns = (_LEFT, _LEFT, _CENTER, _LEFT, _CENTER)
-    for row, task in zip(rows, unit.tasks, strict=True):
-        for cell, text, align in zip(row.cells[3:], task, aligns, strict=True):
+    for cells, task in zip(rows, unit.tasks, strict=True):
+        for cell, text, align in zip(cells[3:], task, aligns, strict=True):
             _add(cell, text, replace(CELL, align=align))
-    number, name, status = rows[0].cells[:3]
+    number, name, status = rows[0][:3]
     if len(rows) > 1:
-        last = rows[-1].cells
-        number, name, status = number.merge(last[0]), name.merge(last[1]), status.merge(last[2])
+        # The unit's first three cells span its rows. `_Cell.merge` walks the whole table for
+        # every row it spans (quadratic: minutes at a few hundred units); marking the cells
+        # restart/continue is the same vertical merge, one cell at a time.
+        for column in range(3):
+            rows[0][column]._tc.vMerge = "restart"
+            for cells in rows[1:]:
+                cells[column]._tc.vMerge = "continue"
     _add(number, str(unit.number), replace(CELL, align=_CENTER))
     _add(name, unit.name, CELL)
     # Visible in print without colour: a missing report is bold.

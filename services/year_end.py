@@ -115,8 +115,8 @@ def prefill(ctx: PlanContext, unit: str) -> dict[str, Any]:
     lines, links, topics, difficulties, proposals = [], [], [], [], []
     counts: dict[str, int] = defaultdict(int)
     with ctx.app.uow() as uow:
-        for task_id, task in uow.tasks.with_ids(plan=ctx.plan.code):
-            if task.key.unit != unit or task.key.activity == YEAR_END:
+        for task_id, task in uow.tasks.with_ids(plan=ctx.plan.code, unit=unit):
+            if task.key.activity == YEAR_END:
                 continue
             versions = uow.submissions.versions(task_id)
             if task.key.stage is not Stage.REPORT or not versions:

@@ -192,9 +192,11 @@ class TaskRepository:
         found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()
         return (found[0], to_task(*found)) if found is not None else None
 
-    def with_ids(self, *, plan: str) -> list[tuple[int, Task]]:
+    def with_ids(self, *, plan: str, unit: str | None = None) -> list[tuple[int, Task]]:
         query = _task_query().join(PlanRow, TaskRow.plan_id == PlanRow.id)
         query = query.where(PlanRow.code == plan).order_by(TaskRow.id)
+        if unit is not None:
+            query = query.where(UnitRow.code == unit)
         return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
 
     def row(self, key: TaskKey, *, plan_id: int) -> TaskRow | None:
