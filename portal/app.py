@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
@@ -19,74 +18,31 @@ from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import Receive, Scope, Send
 
 from domain.clock import Clock, local_date
-from domain.errors import CchcError, IllegalTransition, InvalidRequest, NotFound
-from domain.policy import STAGE_LABELS_VI, Stage
-from domain.task import DONE_STATES, TaskKey, TaskState
-from domain.vi import dmy, long_date
+from domain.errors import IllegalTransition, InvalidRequest, NotFound
+from domain.policy import STAGE_LABELS_VI
+from domain.task import TaskKey
 from domain.year_end import YEAR_END
-from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES
-from portal.auth import CsrfFailed, NotLoggedIn, TooManyAttempts
-from portal.forms import COUNTS, FILE_SLOTS, read_form
+from portal.errors import error_pages, too_large
+from portal.forms import FILE_SLOTS, read_form
 from portal.limits import BodyLimit
 from portal.office import office_routes
-from services import stages, uploads, year_end
+from portal.task_view import task_values
+from services import stages, uploads
 from services.bootstrap import bootstrap, link_signer
 from services.context import DEFAULT_PLAN, PlanContext, plan_context
-from services.links import LinkClaims, LinkExpired, LinkInvalid, LinkRevoked
+from services.links import LinkClaims, LinkInvalid, LinkRevoked
 from services.mail import local_time
 from services.settings import Settings
 from services.tasks import submit
-from storage.repositories import to_task
 
 TEMPLATES = Path(__file__).with_name("templates")
-STATE_VI = {
-    TaskState.OPEN: "Chưa gửi",
-    TaskState.SUBMITTED: "Đã gửi, chờ Văn phòng xem xét",
-    TaskState.ACCEPTED: "Đã được chấp nhận",
-    TaskState.RETURNED: "Được trả lại để bổ sung",
-    TaskState.CANCELLED: "Đã hủy",
-}
-CONTENT_LABELS = {
-    Stage.PLAN: "Các hoạt động dự kiến và thời gian thực hiện",
-    Stage.EXECUTE: "Những việc đã làm trong kỳ",
-    Stage.EVIDENCE: "Mô tả minh chứng",
-    Stage.REPORT: "Kết quả thực hiện",
-}
-# Most specific first: a revoked link is also an expired one, an expired one an invalid one.
-REFUSALS: dict[type[CchcError], tuple[int, str, str]] = {
-    LinkRevoked: (
-        410,
-        "Đường dẫn đã bị thu hồi",
-        "Văn phòng đã cấp đường dẫn mới; vui lòng dùng đường dẫn trong thư mới nhất.",
-    ),
-    LinkExpired: (410, "Đường dẫn đã hết hạn", "Đường dẫn này đã hết thời hạn sử dụng."),
-    LinkInvalid: (
-        403,
-        "Đường dẫn không hợp lệ",
-        "Đường dẫn không đúng hoặc không dành cho đơn vị này.",
-    ),
-    CsrfFailed: (
-        403,
-        "Phiên làm việc không hợp lệ",
-        "Biểu mẫu đã cũ hoặc không hợp lệ; vui lòng tải lại trang và thử lại.",
-    ),
-    TooManyAttempts: (
-        429,
-        "Tạm khóa đăng nhập",
-        "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút.",
-    ),
-    NotFound: (404, "Không tìm thấy", "Nhiệm vụ hoặc tài liệu không còn trong kế hoạch."),
-}
 log = logging.getLogger("cchc.portal")
 
 
@@ -152,69 +108,6 @@ class Portal:
         )
 
 
-def _task_values(
-    portal: Portal, ctx: PlanContext, key: TaskKey, claims: LinkClaims | None = None
-) -> dict[str, Any]:
-    with ctx.app.uow() as uow:
-        plan_row = uow.plans.row(ctx.plan.code)
-        row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
-        if row is None:
-            raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
-        versions = uow.submissions.versions(row.id)
-        task = to_task(row, key.activity, key.unit)
-    if claims is not None:
-        portal.check_generation(claims, task.link_generation)
-    activity = ctx.plan.activity(key.activity)
-    unit = ctx.directory.unit(key.unit)
-    if activity is None or unit is None:
-        raise NotFound(f"task {key} names what plan {ctx.plan.code} does not have")
-    now = portal.app.clock.now()
-    left = ctx.app.calendar.working_days_until(local_date(now), task.due_on)
-    open_for_amendment = task.state in DONE_STATES and now < task.due_at
-    # The year-end report covers the whole year, so it always carries the estimate.
-    estimate = key.activity == YEAR_END or (
-        activity.time_window(ctx.plan.year).end > ctx.plan.unit_deadline().due(ctx.app.calendar)
-    )
-    return {
-        "title": f"{STAGE_LABELS_VI[key.stage]} — {activity.title}",
-        "plan": ctx.plan,
-        "plan_date": dmy(ctx.plan.issued_on),
-        "activity": activity,
-        "unit": unit.name,
-        "role": ROLE_LABELS[task.role].lower(),
-        "stage": STAGE_LABELS_VI[key.stage]
-        + (f" (kỳ {key.seq})" if key.stage is Stage.EXECUTE else ""),
-        "stage_code": key.stage.value,
-        "due": long_date(task.due_on),
-        "days_left_text": f"còn {left} ngày làm việc"
-        if left >= 0
-        else f"quá hạn {-left} ngày làm việc",
-        "state": STATE_VI[task.state],
-        "reason": task.reason,
-        "deliverable": STAGE_DELIVERABLES[key.stage],
-        "versions": [
-            {"version": v.version, "at": local_time(v.submitted_at), "payload": v.payload}
-            for v in versions
-        ],
-        "can_submit": task.state in (TaskState.OPEN, TaskState.RETURNED) or open_for_amendment,
-        "closed_reason": "Nhiệm vụ đã đóng; không thể gửi thêm.",
-        "content_label": CONTENT_LABELS[key.stage],
-        "counts": COUNTS,
-        "topics": [
-            {"code": t.code, "label": f"{t.code}. {t.title or t.paragraphs[0][:90]}"}
-            for t in ctx.plan.all_topics()
-        ],
-        "file_slots": FILE_SLOTS,
-        "max_upload_mb": portal.app.settings.portal.max_upload_mb,
-        "estimate": estimate,
-        "form": year_end.prefill(ctx, key.unit)
-        if key.activity == YEAR_END and not versions
-        else {},
-        "error": "",
-        "nonce": secrets.token_urlsafe(16),
-    }
-
-
 def _resume_later(plan: str, activity: str) -> None:
     """After the answer has gone out: resume the waiting run (needs a Prefect API)."""
     if not os.environ.get("PREFECT_API_URL"):
@@ -247,7 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     api.add_middleware(
         BodyLimit,
         max_bytes=config.max_upload_bytes * len(FILE_SLOTS) + 1024 * 1024,
-        too_large=_too_large(portal),
+        too_large=too_large(portal),
     )
     api.add_middleware(
         SessionMiddleware,
@@ -257,13 +150,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         same_site="strict",
         https_only=config.base_url.startswith("https://") if secure is None else secure,
     )
-    _error_pages(api, portal)
+    error_pages(api, portal)
     api.include_router(office_routes(portal, _resume_later))
 
     @api.get("/t/{token}", response_class=HTMLResponse)
     def task_page(request: Request, token: str) -> HTMLResponse:
         claims, ctx, key = portal.open_link(token)
-        return portal.page(request, "task.html", **_task_values(portal, ctx, key, claims))
+        return portal.page(request, "task.html", **task_values(portal, ctx, key, claims))
 
     @api.post("/t/{token}", response_class=HTMLResponse)
     async def hand_in(request: Request, token: str, background: BackgroundTasks) -> Any:
@@ -291,7 +184,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 str(fields.get("nonce", ""))[:64],
             )
         except (InvalidRequest, IllegalTransition) as exc:
-            values = _task_values(portal, ctx, key, claims)
+            values = task_values(portal, ctx, key, claims)
             message = (
                 str(exc)
                 if isinstance(exc, InvalidRequest)
@@ -381,56 +274,3 @@ def _commit(
             if attempt:
                 raise
     raise AssertionError("unreachable")
-
-
-def _too_large(portal: Portal) -> Any:
-    limit = portal.app.settings.portal.max_upload_mb
-
-    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-        html = portal.templates.get_template("error.html").render(
-            title="Tệp quá lớn",
-            message=f"Dung lượng gửi lên vượt quá giới hạn (mỗi tệp tối đa {limit:g} MB).",
-            year="",
-        )
-        await HTMLResponse(html, status_code=413)(scope, receive, send)
-
-    return answer
-
-
-def _error_pages(api: FastAPI, portal: Portal) -> None:
-    """Every refusal as a Vietnamese page; nothing is written on any of these paths."""
-
-    def error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-        return portal.page(request, "error.html", status, title=title, message=message)
-
-    @api.exception_handler(CchcError)
-    async def _errors(request: Request, exc: CchcError) -> Any:
-        if isinstance(exc, NotLoggedIn):
-            return RedirectResponse("/office/login", 303)
-        for kind, (status, title, message) in REFUSALS.items():
-            if isinstance(exc, kind):
-                if isinstance(exc, TooManyAttempts):
-                    message = message.format(minutes=exc.minutes)
-                return error(request, status, title, message)
-        return error(request, 400, "Không thực hiện được", str(exc))
-
-    @api.exception_handler(OperationalError)
-    async def _database_down(request: Request, exc: OperationalError) -> HTMLResponse:
-        log.error("database unavailable: %s", exc.orig)
-        return error(
-            request,
-            503,
-            "Hệ thống đang bận",
-            "Chưa lưu được do hệ thống đang bận. Vui lòng thử lại sau ít phút.",
-        )
-
-    @api.exception_handler(RequestValidationError)
-    async def _bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
-        return error(
-            request, 404, "Không tìm thấy trang", "Địa chỉ không đúng hoặc không còn dùng."
-        )
-
-    @api.exception_handler(StarletteHTTPException)
-    async def _http_errors(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        title = "Không tìm thấy trang" if exc.status_code == 404 else "Yêu cầu không hợp lệ"
-        return error(request, exc.status_code, title, "Địa chỉ không đúng hoặc không còn dùng.")

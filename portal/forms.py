@@ -9,15 +9,9 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from domain.errors import InvalidRequest
 from domain.policy import Stage
+from domain.report import RESULT_COUNTS
 
-COUNTS = {
-    "news": "Tin, bài",
-    "bulletins": "Bản tin, chuyên mục",
-    "events": "Sự kiện, hội nghị",
-    "trainings": "Lớp tập huấn",
-    "participants": "Lượt người tham dự",
-    "inspections": "Cuộc kiểm tra",
-}
+COUNTS = RESULT_COUNTS  # the figures a unit reports, as the consolidated report sums them
 FILE_SLOTS = ("file_1", "file_2", "file_3")  # evidence files per submission
 _URL = re.compile(r"^https?://\S+$")
 

@@ -9,18 +9,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from domain.task import TaskState
 from flows import common
 from services import orchestration
-from services.tasks import submit
 from tests.conftest import PLAN_PATH, UNITS_PATH
+from tests.faults.kit import hand_in_everything
 from tests.smtp_server import free_port
 
 
@@ -138,17 +136,7 @@ def test_every_suspended_run_resumes_after_a_server_restart(server: PrefectServe
             runs[activity.code] = run.id
     assert {step(run_id) for run_id in runs.values()} == {"Suspended"}
     server.stop()  # every run waits at its plan gate; the server goes away
-    with ctx.app.uow() as uow:  # meanwhile every unit hands in every stage
-        for task in uow.tasks.find(plan=ctx.plan.code):
-            if task.state is TaskState.OPEN:
-                submit(
-                    uow,
-                    ctx.mailer,
-                    task.key,
-                    at=datetime.now(UTC),
-                    by=f"unit:{task.key.unit}",
-                    payload={"content": "Đã thực hiện"},
-                )
+    assert hand_in_everything(ctx) > 0  # meanwhile every unit hands in every stage
     server.start()  # same home, same database: the runs are still there, still suspended
     assert orchestration.reconcile(ctx) == len(runs)
     assert {activity: step(run_id) for activity, run_id in runs.items()} == dict.fromkeys(

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from domain.task import TaskState
 from flows import common
 from services import orchestration
-from services.tasks import submit
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from tests.conftest import UNITS_PATH
 from tests.e2e.test_up_postgres import CCHC, base_url, stack_env, wait_for_line
+from tests.faults.kit import hand_in_everything
 
 pytestmark = pytest.mark.postgres
 __all__ = ["base_url", "stack_env"]  # fixtures shared with the rehearsal test
@@ -114,17 +112,7 @@ def test_a_worker_killed_loses_nothing(stack: dict[str, str]) -> None:
     for pid in victim:
         os.kill(int(pid), signal.SIGKILL)
     ctx = common.context(common.DEFAULT_PLAN)
-    with ctx.app.uow() as uow:  # every unit hands in every stage while a worker is gone
-        for task in uow.tasks.find(plan=ctx.plan.code):
-            if task.state is TaskState.OPEN:
-                submit(
-                    uow,
-                    ctx.mailer,
-                    task.key,
-                    at=datetime.now(UTC),
-                    by=f"unit:{task.key.unit}",
-                    payload={"content": "Đã thực hiện"},
-                )
+    assert hand_in_everything(ctx) > 0  # every unit hands in every stage while a worker is gone
     before = counts(ctx)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 

@@ -1,0 +1,27 @@
+"""What the fault tests share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain.task import TaskState
+from services.context import PlanContext
+from services.tasks import submit
+
+
+def hand_in_everything(ctx: PlanContext) -> int:
+    """Every unit hands in every open task of the plan, now; how many."""
+    handed = 0
+    with ctx.app.uow() as uow:
+        for task in uow.tasks.find(plan=ctx.plan.code):
+            if task.state is TaskState.OPEN:
+                submit(
+                    uow,
+                    ctx.mailer,
+                    task.key,
+                    at=datetime.now(UTC),
+                    by=f"unit:{task.key.unit}",
+                    payload={"content": "Đã thực hiện"},
+                )
+                handed += 1
+    return handed
