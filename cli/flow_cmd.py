@@ -1,4 +1,5 @@
-"""`cchc sweep`, `cchc plan activate`, `cchc task …`: the flows' work from the command line."""
+"""`cchc sweep`, `cchc plan activate`, `cchc task …`, `cchc flow …`: the flows' work from the
+command line."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import date
 
 import typer
 
-from cli.common import cli_errors, out, parse_day, parse_instant
+from cli.common import cli_errors, out, parse_day, parse_instant, settings
 from domain.clock import local_date
+from domain.errors import InvalidRequest
 from services import stages
 from services.context import DEFAULT_PLAN, plan_context
 from services.sweep import run_sweep
@@ -18,6 +20,7 @@ from storage.migrate import require_current
 PlanOption = typer.Option(DEFAULT_PLAN, "--plan", help="Plan code (as loaded).")
 ByOption = typer.Option("vanphong", "--by", help="Who decides (for the audit log).")
 task_app = typer.Typer(help="Admin actions on one task.", no_args_is_help=True)
+flow_app = typer.Typer(help="The Prefect side: automations.", no_args_is_help=True)
 
 
 def sweep(
@@ -27,7 +30,7 @@ def sweep(
     """Run the deadline sweep once: reminders, chases, the Director's digest, delivery.
 
     With a Prefect API configured (PREFECT_API_URL, as `cchc up` sets), suspended runs whose
-    stage moved on in the database are resumed too.
+    stage moved on in the database are resumed too, and crashed runs are run again.
 
     Example: cchc sweep --now 2025-11-17T07:30
     """
@@ -43,7 +46,7 @@ def sweep(
             resumed = reconcile(ctx)
     out.print(str(report), highlight=False)
     if resumed is not None:
-        out.print(f"{resumed} suspended runs resumed", highlight=False)
+        out.print(f"{resumed} runs resumed or run again", highlight=False)
 
 
 def activate(plan: str = PlanOption) -> None:
@@ -139,3 +142,34 @@ def cancel(
         ctx = plan_context(plan)
         stages.cancel(ctx, stages.parse_task(task), at=ctx.app.clock.now(), by=by, reason=reason)
     out.print("cancelled", highlight=False)
+
+
+@flow_app.command("automations")
+def automations() -> None:
+    """Create (or update in place) cchc's automations on the Prefect server.
+
+    cchc-task-overdue runs notify-office/office for each overdue task; cchc-zombie-runs marks
+    Crashed a flow run silent CCHC_ZOMBIE_AFTER_SECONDS (90) after a heartbeat, for the
+    reconciler to run it again. Needs PREFECT_API_URL and the deployments, and
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 here as on every worker.
+
+    Example: cchc flow automations
+    """
+    with cli_errors():
+        from prefect.exceptions import ObjectNotFound
+        from prefect.settings import get_current_settings
+
+        from services.automations import ensure_automations
+
+        if not get_current_settings().api.url:
+            raise InvalidRequest(
+                "PREFECT_API_URL is not set: export it to the Prefect server's API"
+            )
+        try:
+            names = ensure_automations(settings())
+        except ObjectNotFound:
+            raise InvalidRequest(
+                "deployment notify-office/office is not registered: "
+                "run `prefect --no-prompt deploy --all` first"
+            ) from None
+    out.print(f"automations in place: {', '.join(names)}", highlight=False)

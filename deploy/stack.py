@@ -67,6 +67,8 @@ class Stack:
         return [f"{socket.gethostname()}-{i}" for i in range(1, self.workers + 1)]
 
     def env(self) -> dict[str, str]:
+        from services.automations import HEARTBEAT_SECONDS
+
         s = self.settings.stack
         env = {
             **os.environ,
@@ -80,6 +82,8 @@ class Stack:
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "CCHC_HOME": str(ROOT),
         }
+        # Runs beat so that the zombie automation can tell a lost one (services/orchestration).
+        env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
         if self.postgres is not None:
             env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the older name of the same
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.postgres.prefect_url
@@ -123,7 +127,7 @@ class Stack:
             [PREFECT, "work-pool", "create", s.stack.work_pool, "--type", "process", "--overwrite"],
         )
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
-        self._automation()
+        self._automations()
         for i, name in enumerate(self.worker_names, start=1):
             self._spawn(
                 f"worker-{i}",
@@ -183,17 +187,22 @@ class Stack:
         app.close()
         self.say(f"plan {plan.code} loaded ({report.plan_change})")
 
-    def _automation(self) -> None:
+    def _automations(self) -> None:
         from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-        from services.orchestration import OVERDUE_AUTOMATION, ensure_overdue_automation
+        from domain.errors import InvalidRequest
+        from services.automations import ensure_automations
 
         updates: dict[object, str] = {PREFECT_API_URL: self.api_url}
         if self.env().get("PREFECT_API_AUTH_STRING"):
             updates[PREFECT_API_AUTH_STRING] = self.env()["PREFECT_API_AUTH_STRING"]
-        with temporary_settings(updates=updates):
-            ensure_overdue_automation()
-        self.say(f"automation {OVERDUE_AUTOMATION} in place")
+        beat = int(self.env()["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
+        try:
+            with temporary_settings(updates=updates):
+                names = ensure_automations(self.settings, heartbeat=beat)
+        except InvalidRequest as exc:  # the workers' heartbeat is too slow for the window
+            raise StackError(f"automations: {exc}") from None
+        self.say(f"automations {', '.join(names)} in place")
 
     def check(self) -> list[str]:
         """What does not answer (empty when all is well)."""

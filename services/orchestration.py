@@ -1,4 +1,5 @@
-"""The one adapter for Prefect client calls made outside a flow body (CLI, sweep, portal)."""
+"""The one adapter for Prefect client calls made outside a flow body (CLI, sweep, portal);
+the automations it relies on are set up by services/automations.py."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterName,
+    FlowFilter,
+    FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterDeploymentId,
+    FlowRunFilterStartTime,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
@@ -25,6 +32,7 @@ from services import stages, year_end
 from services.context import DEFAULT_PLAN, PlanContext
 
 FLOW = "propagation"
+YEAR_END_FLOW = "year-end-report"
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 
 
@@ -55,13 +63,19 @@ class Gate:
             return None  # not one of our gates
 
 
-def _runs(states: list[StateType], activity: str | None = None) -> list[Any]:
+def _runs(
+    states: list[StateType], activity: str | None = None, *, deployment_id: UUID | None = None
+) -> list[Any]:
+    """Runs in `states`: all, those of the deployment named `activity`, or of one deployment."""
     names = [f"{activity}"] if activity else None
     with get_client(sync_client=True) as client:
         return list(
             client.read_flow_runs(
                 flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states))
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states)),
+                    deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id])
+                    if deployment_id
+                    else None,
                 ),
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
                 if names
@@ -87,7 +101,8 @@ def resume(flow_run_id: UUID, *, note: str = "") -> None:
 def reconcile(ctx: PlanContext) -> int:
     """Resume every run still suspended although its stage moved on in the database (the
     portal's own resume was lost, or a unit answered by another path), and the year-end
-    run at the cut-off or once the Director or the Office acted. How many resumed."""
+    run at the cut-off or once the Director or the Office acted; run again each activity's
+    or the year-end's run that crashed (retry_crashed). How many resumed or run again."""
     resumed = 0
     for gate in suspended_gates(ctx.plan.code):
         now = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
@@ -107,7 +122,62 @@ def reconcile(ctx: PlanContext) -> int:
         if moved:
             resume(run_id, note="đối soát: Giám đốc hoặc Văn phòng đã xử lý dự thảo")
             resumed += 1
-    return resumed
+    return resumed + retry_crashed(ctx.plan.code)
+
+
+def retry_crashed(plan: str, *, activity: str | None = None) -> int:
+    """Run again — the same run, as the UI's Retry does — the latest run of each of the
+    plan's activity and year-end deployments (or of one activity's) when it crashed (its
+    process died: the zombie automation or its worker said so) and nothing of that
+    deployment ran or is due since. Any worker picks it up; its body replays to where the
+    database is, and every step is idempotent there, so nothing is created or sent twice.
+    How many were run again."""
+    retried = 0
+    with get_client(sync_client=True) as client:
+        crashed = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW, YEAR_END_FLOW])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.CRASHED])),
+                deployment_id=FlowRunFilterDeploymentId(is_null_=False),
+                start_time=FlowRunFilterStartTime(is_null_=False),
+            ),
+            sort=FlowRunSort.START_TIME_DESC,  # the newest first: only it may be run again
+        )
+        seen: set[UUID | None] = set()
+        for run in crashed:
+            if (
+                run.deployment_id in seen
+                or (run.parameters.get("plan") or DEFAULT_PLAN) != plan
+                or activity not in (None, run.parameters.get("activity") or YEAR_END)
+            ):
+                continue
+            seen.add(run.deployment_id)
+            latest = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    deployment_id=FlowRunFilterDeploymentId(any_=[run.deployment_id]),
+                    start_time=FlowRunFilterStartTime(is_null_=False),
+                ),
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=1,
+            )
+            if [r.id for r in latest] != [run.id] or _live(deployment_id=run.deployment_id):
+                continue  # a later run took over, or one is under way
+            retried += retry(run.id, note="đối soát: chạy lại lượt bị gián đoạn")
+    return retried
+
+
+def retry(flow_run_id: UUID, *, note: str) -> bool:
+    """Scheduled "AwaitingRetry", forced (Crashed is final): what the UI's Retry sends. Read
+    again first so that a run another reconciler already retried is left alone."""
+    from prefect.states import AwaitingRetry
+
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(flow_run_id).state
+        if current is None or current.type is not StateType.CRASHED:
+            return False
+        state: Any = AwaitingRetry(message=note)
+        result = client.set_flow_run_state(flow_run_id, state, force=True)
+    return result.status is SetStateStatus.ACCEPT
 
 
 def year_end_gates(plan: str) -> list[tuple[UUID, str]]:
@@ -131,11 +201,11 @@ def resume_year_end(plan: str, *, note: str) -> int:
     return len(gates)
 
 
-def _live(activity: str) -> bool:
-    """A run of the activity is under way: running, waiting at a gate, resuming, or due to
-    start now (a schedule's run for next year does not count)."""
+def _live(activity: str | None = None, *, deployment_id: UUID | None = None) -> bool:
+    """A run of the activity (or deployment) is under way: running, waiting at a gate,
+    resuming, or due to start now (a schedule's run for next year does not count)."""
     soon = datetime.now(UTC) + timedelta(minutes=5)
-    for run in _runs(LIVE, activity):
+    for run in _runs(LIVE, activity, deployment_id=deployment_id):
         start = run.expected_start_time or run.next_scheduled_start_time
         if (
             run.state_type is not StateType.SCHEDULED
@@ -163,49 +233,13 @@ def activate(ctx: PlanContext, *, today: date) -> list[str]:
     return started
 
 
-OVERDUE_AUTOMATION = "cchc-task-overdue"
-
-
-def ensure_overdue_automation(deployment: str = "notify-office/office") -> UUID:
-    """When a task becomes overdue (event cchc.task.overdue), run the Office's alert flow.
-    Created once; calling again updates it in place."""
-    from prefect.events.actions import RunDeployment
-    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
-
-    with get_client(sync_client=True) as client:
-        target = client.read_deployment_by_name(deployment)
-        automation = AutomationCore(
-            name=OVERDUE_AUTOMATION,
-            description="Báo Văn phòng Sở khi một nhiệm vụ quá hạn.",
-            trigger=EventTrigger(
-                match={"prefect.resource.id": "cchc.activity.*"},
-                expect={"cchc.task.overdue"},
-                posture=Posture.Reactive,
-                threshold=1,
-            ),
-            actions=[
-                RunDeployment(
-                    source="selected",
-                    deployment_id=target.id,
-                    parameters={"task": "{{ event.payload.task }}"},
-                )
-            ],
-        )
-        existing = client.read_automations_by_name(OVERDUE_AUTOMATION)
-        if existing:
-            client.update_automation(existing[0].id, automation)
-            for extra in existing[1:]:
-                client.delete_automation(extra.id)
-            return existing[0].id
-        return client.create_automation(automation)
-
-
 def resume_activity(plan: str, activity: str, *, note: str) -> int:
-    """After a submission is committed: resume that activity's run waiting at a gate (the
-    portal calls this after answering, never on the click path). How many were resumed."""
+    """After a submission is committed: resume that activity's run waiting at a gate, or run
+    it again if it crashed (the portal calls this after answering, never on the click path;
+    a run marked Crashed while it waited goes back to its gate). How many were resumed."""
     resumed = 0
     for gate in suspended_gates(plan):
         if gate.activity == activity:
             resume(gate.flow_run_id, note=note)
             resumed += 1
-    return resumed
+    return resumed + retry_crashed(plan, activity=activity)

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     actor: str = "cli"
     report_dir: Path = Path("var/reports")  # the consolidated report drafts (.docx, .md, .html)
     bpmn_dir: Path = Path("var/bpmn")  # each flow drawn as BPMN 2.0, linked from its artifact
+    # A flow run silent this long after a heartbeat (every 30 s) lost its process: the
+    # automation cchc-zombie-runs marks it Crashed and the reconciler runs it again.
+    zombie_after_seconds: int = Field(default=90, ge=60)
     # Signs the units' portal links. The default only suits local development.
     secret_key: SecretStr = SecretStr("dev-only-change-me")
     mail: MailSettings = MailSettings()

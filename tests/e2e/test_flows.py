@@ -164,14 +164,13 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
 
     latest = max(tables, key=lambda t: str(t.created)).data
     rows = json.loads(latest) if isinstance(latest, str) else latest
-    assert {row["Giai đoạn"] for row in rows} == {
-        "Lập kế hoạch",
-        "Thực hiện (kỳ 1)",
-        "Minh chứng",
-        "Báo cáo",
-    }
+    tdc = common.context(common.DEFAULT_PLAN).directory.unit("TDC")
+    assert tdc is not None
+    assert [row["Đơn vị"] for row in rows] == [tdc.name]
+    stages = [column.split(" – hạn ")[0] for column in rows[0] if column != "Đơn vị"]
+    assert stages == ["Lập kế hoạch", "Thực hiện (kỳ 1)", "Minh chứng", "Báo cáo"]
     # Handed in now (2026) for a 2025 plan: every stage is done, and late.
-    assert {row["Tình trạng"] for row in rows} == {"Hoàn thành quá hạn"}
+    assert {v for column, v in rows[0].items() if column != "Đơn vị"} == {"Hoàn thành quá hạn"}
     assert any("Chờ lập kế hoạch: 0/1 đơn vị" in str(s.description) for s in summaries)
     # Each run's summary links the activity's BPMN 2.0 diagram, written where it points.
     bpmn = Path(loaded.removeprefix("sqlite:///")).parent / "bpmn" / f"{ACTIVITY}.bpmn"
@@ -181,7 +180,7 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
 
 def test_the_overdue_automation_is_created_once(loaded: str) -> None:
     from flows.admin import notify_office
-    from services.orchestration import OVERDUE_AUTOMATION, ensure_overdue_automation
+    from services.automations import OVERDUE_AUTOMATION, ensure_overdue_automation
 
     notify_office.to_deployment(name="office").apply()
     first = ensure_overdue_automation()

@@ -9,12 +9,12 @@ from services.context import PlanContext
 from services.tasks import submit
 
 
-def hand_in_everything(ctx: PlanContext) -> int:
-    """Every unit hands in every open task of the plan, now; how many."""
+def hand_in_everything(ctx: PlanContext, *, activity: str | None = None) -> int:
+    """Every unit hands in every open task of the plan (or of one activity), now; how many."""
     handed = 0
     with ctx.app.uow() as uow:
         for task in uow.tasks.find(plan=ctx.plan.code):
-            if task.state is TaskState.OPEN:
+            if task.state is TaskState.OPEN and activity in (None, task.key.activity):
                 submit(
                     uow,
                     ctx.mailer,
