@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -13,11 +15,14 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import Section
 from docx.shared import Cm, Mm, Pt
 from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from documents.report_text import (
     APPENDIX_HEADER,
@@ -126,10 +131,9 @@ def _page(section: Section, *, landscape: bool) -> None:
 
 def _add(container: _Container, text: str, fmt: _Fmt, *, label: str = "") -> Paragraph:
     paragraph = _fresh(container)
-    shape = paragraph.paragraph_format
-    shape.alignment = fmt.align
-    shape.first_line_indent = Cm(1) if fmt.indent else Cm(0)
-    shape.space_before, shape.space_after = Pt(fmt.before), Pt(fmt.after)
+    if paragraph._p.pPr is not None:
+        paragraph._p.remove(paragraph._p.pPr)
+    paragraph._p.insert(0, deepcopy(_models(fmt)[0]))
     if label:
         _run(paragraph, label, replace(fmt, bold=True))
     _run(paragraph, text, fmt)
@@ -147,9 +151,26 @@ def _fresh(container: _Container) -> Paragraph:
 
 
 def _run(paragraph: Paragraph, text: str, fmt: _Fmt) -> None:
-    run = paragraph.add_run(text)
+    run = deepcopy(_models(fmt)[1])
+    paragraph._p.append(run)
+    Run(run, paragraph).text = text
+
+
+@lru_cache(maxsize=64)
+def _models(fmt: _Fmt) -> tuple[BaseOxmlElement, BaseOxmlElement]:
+    """The paragraph and run properties `fmt` stands for, set once through python-docx and
+    copied into every paragraph after (setting each property costs ≈ 0.2 ms, and a report
+    at province scale has thousands of paragraphs)."""
+    paragraph = Document().add_paragraph()
+    shape = paragraph.paragraph_format
+    shape.alignment = fmt.align
+    shape.first_line_indent = Cm(1) if fmt.indent else Cm(0)
+    shape.space_before, shape.space_after = Pt(fmt.before), Pt(fmt.after)
+    run = paragraph.add_run()
     run.font.size = Pt(fmt.size)
     run.bold, run.italic, run.underline = fmt.bold, fmt.italic, fmt.underline
+    assert paragraph._p.pPr is not None
+    return paragraph._p.pPr, run._r
 
 
 def _table(document: DocxDocument, *, rows: int, widths_mm: Sequence[float], grid: bool) -> Table:
@@ -270,36 +291,48 @@ def _appendix(document: DocxDocument, view: ReportView) -> None:
     _add(document, APPENDIX_TITLE, replace(CENTRED, bold=True))
     _add(document, view.appendix_caption, replace(CENTRED, italic=True, after=6))
     widths = (10, 50, 30, 60, 22, 25, 33, 22)
-    rows = 1 + sum(len(u.tasks) for u in view.appendix)
-    table = _table(document, rows=rows, widths_mm=widths, grid=True)
-    for cell, text in zip(table.rows[0].cells, APPENDIX_HEADER, strict=True):
+    table = _table(document, rows=2, widths_mm=widths, grid=True)
+    header, model = table.rows[0].cells, table.rows[1].cells
+    for cell, text in zip(header, APPENDIX_HEADER, strict=True):
         _add(cell, text, replace(CELL, bold=True, align=_CENTER))
-    # Every cell read once: python-docx rebuilds the whole grid for each `row.cells`, which
-    # made the appendix quadratic in its rows (minutes at a few hundred units).
-    width = len(widths)
-    grid = table._cells
-    cells = [grid[i : i + width] for i in range(0, len(grid), width)]
-    start = 1
+    for cell, align in zip(model, _APPENDIX_ALIGNS, strict=True):
+        _add(cell, " ", replace(CELL, align=align))
+    # One row is laid out through python-docx; the others are copies of its XML with their
+    # words put in. Formatting every cell through the API cost ≈ 2.5 ms a cell: seconds per
+    # hundred units, and a replay drafts the report several times.
+    rows = _UnitRows(table.rows[1]._tr)
+    table._tbl.remove(rows.single)
     for unit in view.appendix:
-        _unit_rows(cells[start : start + len(unit.tasks)], unit)
-        start += len(unit.tasks)
+        for number, task in enumerate(unit.tasks):
+            table._tbl.append(rows.row(unit, task, first=number == 0))
 
 
-def _unit_rows(rows: list[list[_Cell]], unit: UnitView) -> None:
-    aligns = (_LEFT, _LEFT, _CENTER, _LEFT, _CENTER)
-    for cells, task in zip(rows, unit.tasks, strict=True):
-        for cell, text, align in zip(cells[3:], task, aligns, strict=True):
-            _add(cell, text, replace(CELL, align=align))
-    number, name, status = rows[0][:3]
-    if len(rows) > 1:
-        # The unit's first three cells span its rows. `_Cell.merge` walks the whole table for
-        # every row it spans (quadratic: minutes at a few hundred units); marking the cells
-        # restart/continue is the same vertical merge, one cell at a time.
-        for column in range(3):
-            rows[0][column]._tc.vMerge = "restart"
-            for cells in rows[1:]:
-                cells[column]._tc.vMerge = "continue"
-    _add(number, str(unit.number), replace(CELL, align=_CENTER))
-    _add(name, unit.name, CELL)
-    # Visible in print without colour: a missing report is bold.
-    _add(status, unit.status, replace(CELL, bold=unit.missing))
+_APPENDIX_ALIGNS = (_CENTER, _LEFT, _LEFT, _LEFT, _LEFT, _CENTER, _LEFT, _CENTER)
+
+
+class _UnitRows:
+    """Copies of the model row, one per task of a unit. The unit's first three cells
+    (number, name, report status) span its rows: a vertical merge that restarts on its first
+    row and continues on the others, whose cells keep an empty paragraph."""
+
+    def __init__(self, single: CT_Row) -> None:
+        self.single = single
+        self.restart, self.cont = deepcopy(single), deepcopy(single)
+        for first, later in zip(self.restart.tc_lst[:3], self.cont.tc_lst[:3], strict=True):
+            first.vMerge, later.vMerge = "restart", "continue"
+            for paragraph in later.p_lst:
+                for run in paragraph.r_lst:
+                    paragraph.remove(run)
+
+    def row(self, unit: UnitView, task: list[str], *, first: bool) -> CT_Row:
+        model = self.single if len(unit.tasks) == 1 else self.restart if first else self.cont
+        row: CT_Row = deepcopy(model)
+        texts = [str(unit.number), unit.name, unit.status, *task] if first else task
+        for element, text in zip(row.iter(qn("w:t")), texts, strict=True):
+            if "\n" in text or "\t" in text:  # python-docx writes line breaks and tabs
+                Run(element.getparent(), cast(Paragraph, None)).text = text
+            else:
+                element.text = text
+        if first and unit.missing:  # visible in print without colour: bold
+            Run(row.tc_lst[2].p_lst[0].r_lst[0], cast(Paragraph, None)).bold = True
+        return row

@@ -7,7 +7,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 # A plain address check: example.invalid addresses must pass, so no deliverability rules.
@@ -67,6 +74,7 @@ class UnitDirectory(BaseModel):
     units: list[Unit] = Field(min_length=1)
     groups: list[UnitGroup] = Field(default_factory=list)
     recipients: list[Recipient] = Field(default_factory=list)
+    _index: tuple[list[Unit], dict[str, Unit]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> UnitDirectory:
@@ -84,7 +92,11 @@ class UnitDirectory(BaseModel):
         return self
 
     def unit(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
+        # Indexed (a province has a thousand units); rebuilt when the list is another one.
+        index = self._index
+        if index is None or index[0] is not self.units or len(index[1]) != len(self.units):
+            index = self._index = (self.units, {u.code: u for u in self.units})
+        return index[1].get(code)
 
     def group(self, code: str) -> UnitGroup | None:
         return next((g for g in self.groups if g.code == code), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -29,12 +30,23 @@ class StageInput(RunInput):
 
 @lru_cache(maxsize=8)
 def _context(plan: str, database_url: str) -> PlanContext:
-    return plan_context(plan, bootstrap(Settings()))
+    return plan_context(plan, bootstrap(settings()))
 
 
 def context(plan: str) -> PlanContext:
     """The plan context of this process (one per plan and database)."""
-    return _context(plan, Settings().database_url)
+    return _context(plan, settings().database_url)
+
+
+def settings() -> Settings:
+    """This process's settings (read from CCHC_* variables, again only when one changes)."""
+    variables = sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("CCHC_"))
+    return _settings(tuple(variables))
+
+
+@lru_cache(maxsize=4)
+def _settings(_variables: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings()
 
 
 def instant(now: datetime | None) -> datetime:
@@ -52,8 +64,13 @@ def emit(
 ) -> None:
     """A cchc.* event about an activity, its units as related resources; the id is derived
     from `key` within this database, so a flow body that runs again emits nothing new (and
-    another database on the same Prefect server — a replay, a test — never collides)."""
-    emit_event(
+    another database on the same Prefect server — a replay, a test — never collides). An
+    event this process already emitted is not sent again (a waiting stage passes its done
+    tasks on every pass)."""
+    event_id = uuid.uuid5(EVENTS, f"{settings().database_url}|{event}:{key}")
+    if event_id in _EMITTED:
+        return
+    sent = emit_event(
         event,
         resource={"prefect.resource.id": f"cchc.activity.{activity}"},
         # Prefect refuses an event with more than 100 related resources: at province scale
@@ -63,5 +80,12 @@ def emit(
             for u in (units if len(units) <= MAX_RELATED else [])
         ],
         payload={**(payload or {}), "units": list(units)},
-        id=uuid.uuid5(EVENTS, f"{Settings().database_url}|{event}:{key}"),
+        id=event_id,
     )
+    if sent is not None:
+        if len(_EMITTED) >= 100_000:
+            _EMITTED.clear()
+        _EMITTED.add(event_id)
+
+
+_EMITTED: set[uuid.UUID] = set()

@@ -48,6 +48,7 @@ def replay(plan: str = DEFAULT_PLAN) -> dict[str, Any]:
     started: set[str] = set()
     touched: set[str] = set()
     finished: dict[str, Any] = {}
+    waiting_for = ""
     for day in sim.event_days(ctx.plan, ctx.directory, cal):
         units.on_day(day)
         units.clock.set(sim.at(day, 7, 30))
@@ -66,13 +67,19 @@ def replay(plan: str = DEFAULT_PLAN) -> dict[str, Any]:
             touched = set(units_answer(plan, day))
             if not touched:
                 break
-        if day >= dates.opens_on:
+        if day >= dates.opens_on and (waiting_for != "director" or day >= review_day):
+            # A deployment run waiting for the Director is suspended until the decision: the
+            # replay passes again only once the Director has decided (on the review day).
             units.clock.set(max(units.clock.now(), sim.at(day, 16, 30)))
-            result = year_end_report(plan, units.clock.now(), "return")
-            if result.get("waiting") == "director" and day >= review_day:
+            result: dict[str, Any] = {}
+            if waiting_for != "director":
+                result = year_end_report(plan, units.clock.now(), "return")
+                waiting_for = str(result.get("waiting", ""))
+            if waiting_for == "director" and day >= review_day:
                 units.clock.set(sim.at(day, 16, 45))
                 director_approves(plan)
                 result = year_end_report(plan, units.clock.now(), "return")
+                waiting_for = str(result.get("waiting", ""))
             if "sent" in result:
                 morning_sweep(plan, cal.next_working_day(day))  # the report mail goes out
                 return {"finished": sorted(finished), "year_end": result}

@@ -62,8 +62,9 @@ def to_email_message(mail: OutgoingMail) -> Message:
     """The MIME message: text/plain + text/html alternatives, then any attachments."""
     body: Message = _text(mail.content.text, "plain")
     if mail.content.html is not None:
+        plain = body
         body = MIMEMultipart("alternative", boundary=_boundary(mail, "alt"), policy=POLICY)
-        body.attach(_text(mail.content.text, "plain"))
+        body.attach(plain)
         body.attach(_text(mail.content.html, "html"))
     msg = body
     if mail.content.attachments:

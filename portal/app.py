@@ -93,11 +93,10 @@ class Portal:
     def check_link(self, ctx: PlanContext, key: TaskKey, claims: LinkClaims) -> None:
         """NotFound for a task the plan no longer has; LinkRevoked for a replaced link."""
         with ctx.app.uow() as uow:
-            plan_row = uow.plans.row(ctx.plan.code)
-            row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
-            if row is None:
+            generation = uow.tasks.link_generation(key, plan=ctx.plan.code)
+            if generation is None:
                 raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
-            self.check_generation(claims, row.link_generation or 1)
+            self.check_generation(claims, generation)
 
     def page(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return self.templates.TemplateResponse(

@@ -157,6 +157,20 @@ def enqueue_task_mail(
     )
 
 
+def enqueue_assignments(
+    uow: UnitOfWork, mailer: Mailer, tasks: list[tuple[int, Task]], *, now: datetime
+) -> int:
+    """Queue the assignment mail of each (row id, task) not mailed yet; how many new. What
+    is queued already is read in one query: a waiting stage passes here again and again."""
+    kind = MailKind.TASK_ASSIGNED
+    queued_before = uow.outbox.existing([mailer.key(task, kind) for _id, task in tasks])
+    return sum(
+        enqueue_task_mail(uow, mailer, task, kind, now=now, task_id=task_id)
+        for task_id, task in tasks
+        if mailer.key(task, kind) not in queued_before
+    )
+
+
 def build_mail(
     mailer: Mailer,
     kind: MailKind,

@@ -70,6 +70,7 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
                 to=notice.to,
                 cc=notice.cc,
                 extra={"lead": reminder_lead(days_left)},
+                task_id=task_id,
             )
             report.reminders += notice.kind is NoticeKind.REMINDER
             if notice.kind is NoticeKind.OVERDUE:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -121,29 +121,44 @@ class Units:
     answered: set[str] = field(default_factory=set)
     submissions: int = 0
     late: int = 0
+    _links: dict[int, str] = field(default_factory=dict)  # task id → newest link mailed
+    _mails_read: int = 0  # the outbox is read from here on
+    _waiting: dict[int, Answer] = field(default_factory=dict)  # linked, not answered yet
+    _planned: set[int] = field(default_factory=set)  # every task id ever put in _waiting
 
     def links(self, uow: UnitOfWork) -> dict[int, str]:
-        """The newest portal link mailed for each task (what a unit would click)."""
-        found: dict[int, str] = {}
-        for task_id, body in uow.session.execute(
-            select(OutboxRow.task_id, OutboxRow.body_text)
-            .where(OutboxRow.kind == "task_assigned", OutboxRow.task_id.is_not(None))
+        """The newest portal link mailed for each task (what a unit would click); only the
+        mails queued since the last call are read."""
+        for mail_id, task_id, body in uow.session.execute(
+            select(OutboxRow.id, OutboxRow.task_id, OutboxRow.body_text)
+            .where(
+                OutboxRow.kind == "task_assigned",
+                OutboxRow.task_id.is_not(None),
+                OutboxRow.id > self._mails_read,
+            )
             .order_by(OutboxRow.id)
         ):
             match = _LINK.search(body)
             if task_id is not None and match:
-                found[task_id] = match.group(1)
-        return found
+                self._links[task_id] = match.group(1)
+            self._mails_read = mail_id
+        return self._links
 
     def answer_due(self, uow: UnitOfWork, plan: str, *, until: datetime) -> set[str]:
         """Every answer planned up to `until` whose link has arrived, in time order; the
-        activities touched. A unit whose link came after its planned time answers at once."""
-        links, due = self.links(uow), []
-        for task_id, task in uow.tasks.with_ids(plan=plan):
-            if str(task.key) in self.answered or task.state in DONE_STATES or task_id not in links:
-                continue
+        activities touched. A unit whose link came after its planned time answers at once.
+        Each task is read when its link arrives and when its answer is due, not every day."""
+        links = self.links(uow)
+        for task_id, task in _read(uow, plan, [i for i in links if i not in self._planned]):
+            self._planned.add(task_id)
             answer = planned_answer(task, self.calendar)
-            if answer is not None and answer.when <= until:
+            if answer is not None:
+                self._waiting[task_id] = answer
+        ready = [i for i, answer in self._waiting.items() if answer.when <= until]
+        due = []
+        for task_id, task in _read(uow, plan, ready):
+            answer = self._waiting.pop(task_id)  # answered below, or done already
+            if str(task.key) not in self.answered and task.state not in DONE_STATES:
                 due.append((answer.when, links[task_id], task))
         touched = set()
         for when, link, task in sorted(due, key=lambda d: (d[0], str(d[2].key))):
@@ -220,6 +235,11 @@ class Units:
         assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
         self.client.cookies.clear()
         return int(version.group(1))
+
+
+def _read(uow: UnitOfWork, plan: str, ids: list[int]) -> Iterator[tuple[int, Task]]:
+    for start in range(0, len(ids), 5000):  # under every database's limit on bound values
+        yield from uow.tasks.with_ids(plan=plan, ids=ids[start : start + 5000])
 
 
 def _unescape(text: str) -> str:

@@ -16,7 +16,7 @@ from domain.task import DONE_STATES, Task, TaskState
 from domain.units import Unit
 from domain.year_end import YEAR_END, YEAR_END_TITLE, reporting_units
 from services.context import PlanContext
-from storage.tables import EvidenceRow
+from storage.tables import EvidenceRow, SubmissionRow
 from storage.uow import UnitOfWork
 
 
@@ -86,7 +86,9 @@ def read_facts(ctx: PlanContext) -> Facts:
         tasks = uow.tasks.with_ids(plan=ctx.plan.code)
         revisions = [(i, t) for i, t in tasks if _is_revision(t, ctx.directory.office)]
         skip = {i for i, _t in revisions}
-        entries = [_entry(uow, i, t) for i, t in tasks if i not in skip]
+        handed_in = [i for i, t in tasks if i not in skip and t.state in DONE_STATES]
+        latest = uow.submissions.latest(handed_in)
+        entries = [_entry(i, t, latest.get(i)) for i, t in tasks if i not in skip]
         plan_row = uow.plans.row(ctx.plan.code)
         return Facts(
             entries=entries,
@@ -101,13 +103,9 @@ def _is_revision(task: Task, office: str) -> bool:
     return key.activity == YEAR_END and key.unit == office and key.seq > 1
 
 
-def _entry(uow: UnitOfWork, task_id: int, task: Task) -> Entry:
-    if task.state not in DONE_STATES:
+def _entry(task_id: int, task: Task, latest: SubmissionRow | None) -> Entry:
+    if task.state not in DONE_STATES or latest is None:
         return Entry(task_id, task)
-    versions = uow.submissions.versions(task_id)
-    if not versions:
-        return Entry(task_id, task)
-    latest = versions[-1]
     return Entry(task_id, task, dict(latest.payload), latest.id)
 
 
@@ -174,11 +172,14 @@ def appendix(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[UnitAppen
     """Every reporting unit with its tasks at `now`; cancelled and unopened tasks left out."""
     titles = {a.code: a.title for a in ctx.plan.activities} | {YEAR_END: YEAR_END_TITLE}
     missing = {u.code for u in missing_units(ctx, facts)}
+    by_unit: dict[str, list[Entry]] = {}
+    for entry in facts.entries:
+        by_unit.setdefault(entry.unit, []).append(entry)
     return [
         UnitAppendix(
             unit=unit.name,
             report_received=unit.code not in missing,
-            tasks=_task_lines(ctx, (e for e in facts.entries if e.unit == unit.code), titles, now),
+            tasks=_task_lines(ctx, by_unit.get(unit.code, []), titles, now),
         )
         for unit in report_units(ctx, facts)
     ]

@@ -16,7 +16,7 @@ from domain.task import DONE_STATES, Action, TaskKey, TaskState
 from domain.vi import dmy
 from notifications.content import MailKind
 from services.context import PlanContext
-from services.mail import enqueue_task_mail, local_time
+from services.mail import enqueue_assignments, enqueue_task_mail
 from services.tasks import transition
 from storage.repositories import to_task
 from storage.uow import UnitOfWork
@@ -47,53 +47,56 @@ def slots(ctx: PlanContext, activity: str) -> list[StageSlot]:
 def open_stage(ctx: PlanContext, activity: str, stage: Stage, seq: int, *, now: datetime) -> int:
     """Queue the assignment mail of every live task in the stage (once ever); how many new."""
     with ctx.app.uow() as uow:
-        queued = 0
-        for row_id, task in uow.tasks.slot(
-            plan=ctx.plan.code, activity=activity, stage=stage, seq=seq
-        ):
-            if task.state is TaskState.CANCELLED:
-                continue
-            queued += enqueue_task_mail(
-                uow, ctx.mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=row_id
+        live = [
+            (row_id, task)
+            for row_id, task in uow.tasks.slot(
+                plan=ctx.plan.code, activity=activity, stage=stage, seq=seq
             )
+            if task.state is not TaskState.CANCELLED
+        ]
+        queued = enqueue_assignments(uow, ctx.mailer, live, now=now)
         uow.commit()
     return queued
 
 
 def progress(ctx: PlanContext, activity: str, stage: Stage, seq: int) -> Progress:
     with ctx.app.uow() as uow:
-        tasks = [
-            t
-            for _id, t in uow.tasks.slot(
-                plan=ctx.plan.code, activity=activity, stage=stage, seq=seq
-            )
-        ]
-    live = [t for t in tasks if t.state is not TaskState.CANCELLED]
-    done = [t for t in live if t.state in DONE_STATES]
-    return Progress(len(done), len(live), [str(t.key) for t in done])
+        states = uow.tasks.slot_states(plan=ctx.plan.code, activity=activity, stage=stage, seq=seq)
+    live = [(unit, state) for unit, state in states if state is not TaskState.CANCELLED]
+    done = [unit for unit, state in live if state in DONE_STATES]
+    keys = [str(TaskKey(activity, unit, stage, seq)) for unit in done]
+    return Progress(len(done), len(live), keys)
 
 
 def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict[str, str]]:
-    """Units × stages with the QĐ 42/2014 bucket, due date and submission time."""
+    """One row per unit, one column per stage (its due date in the heading), each cell the
+    QĐ 42/2014 bucket. A row per unit keeps the table readable — and under the size Prefect
+    accepts for an artifact — with a thousand units."""
     names = {u.code: u.name for u in ctx.directory.units}
+    columns = {(s.stage, s.seq): _column(s.stage, s.seq, s.due_on) for s in slots(ctx, activity)}
     with ctx.app.uow() as uow:
         tasks = uow.tasks.of_activity(plan=ctx.plan.code, activity=activity)
-    rows = []
+    cells: dict[str, dict[str, str]] = {}
     for task in tasks:
-        found = bucket(task, now)
-        rows.append(
-            {
-                "Đơn vị": names.get(task.key.unit, task.key.unit),
-                "Giai đoạn": STAGE_LABELS_VI[task.key.stage]
-                + (f" (kỳ {task.key.seq})" if task.key.stage is Stage.EXECUTE else ""),
-                "Tình trạng": BUCKET_LABELS_VI[found]
-                if found
-                else ("Đã hủy" if task.state is TaskState.CANCELLED else "Chưa đến hạn mở"),
-                "Hạn": dmy(task.due_on),
-                "Đã gửi lúc": local_time(task.submitted_at) if task.submitted_at else "",
-            }
+        key = task.key
+        column = columns.get((key.stage, key.seq)) or columns.setdefault(
+            (key.stage, key.seq), _column(key.stage, key.seq, task.due_on)
         )
-    return rows
+        found = bucket(task, now)
+        cells.setdefault(key.unit, {})[column] = (
+            BUCKET_LABELS_VI[found]
+            if found
+            else ("Đã hủy" if task.state is TaskState.CANCELLED else "Chưa đến hạn mở")
+        )
+    return [
+        {"Đơn vị": names.get(unit, unit)} | {c: row.get(c, "") for c in columns.values()}
+        for unit, row in cells.items()
+    ]
+
+
+def _column(stage: Stage, seq: int, due: date) -> str:
+    label = STAGE_LABELS_VI[stage] + (f" (kỳ {seq})" if stage is Stage.EXECUTE else "")
+    return f"{label} – hạn {dmy(due)}"
 
 
 def store_report(ctx: PlanContext, activity: str, *, now: datetime) -> bool:

@@ -22,7 +22,7 @@ from domain.vi import dmy, long_date
 from domain.year_end import YEAR_END, revision_key, unit_report_tasks, year_end_dates
 from notifications.content import MailKind
 from services.context import PlanContext
-from services.mail import enqueue_mail, enqueue_task_mail, local_time
+from services.mail import enqueue_assignments, enqueue_mail, enqueue_task_mail, local_time
 from services.report_data import build_report_data
 from storage.repositories import unit_ids
 from storage.tables import ReportDraftRow
@@ -50,15 +50,14 @@ def open_unit_reports(ctx: PlanContext, *, now: datetime) -> int:
     how many mails were newly queued."""
     plan, today = ctx.plan, local_date(now)
     tasks = unit_report_tasks(plan, ctx.directory, ctx.app.calendar)
-    queued = 0
     with ctx.app.uow() as uow:
         rows = _ensure_tasks(uow, ctx, tasks, now=now)
-        for task in tasks:
-            row = rows[task.key.unit]
-            if task.opens_on <= today and TaskState(row.state) in ACTIVE_STATES:
-                queued += enqueue_task_mail(
-                    uow, ctx.mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=row.id
-                )
+        open_now: list[tuple[int, Task]] = [
+            (rows[t.key.unit].id, t)
+            for t in tasks
+            if t.opens_on <= today and TaskState(rows[t.key.unit].state) in ACTIVE_STATES
+        ]
+        queued = enqueue_assignments(uow, ctx.mailer, open_now, now=now)
         uow.commit()
     return queued
 
@@ -73,7 +72,7 @@ def _ensure_tasks(
     year_end = ctx.plan.year_end_activity()
     window = TimeWindow(dates.opens_on, dates.unit_due, year_end.window)
     activity = uow.plans.save_activity(plan_row, year_end.number, YEAR_END, year_end.title, window)
-    existing = uow.tasks.keyed_rows(plan_id=plan_row.id)
+    existing = uow.tasks.keyed_rows(plan_id=plan_row.id, activity=YEAR_END)
     ids = unit_ids(uow.session, [t.key.unit for t in tasks])
     rows: dict[str, Any] = {}
     for task in tasks:

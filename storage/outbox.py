@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,6 +113,18 @@ class OutboxRepository:
     def exists(self, key: str) -> bool:
         found = self.session.connection().execute(_EXISTS, {"key": key}).first()
         return found is not None
+
+    def existing(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` are queued already (a query per 5,000 keys, not one per key)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 5000):
+            chunk = keys[start : start + 5000]
+            found.update(
+                self.session.scalars(
+                    select(OutboxRow.idempotency_key).where(OutboxRow.idempotency_key.in_(chunk))
+                )
+            )
+        return found
 
     def claim(
         self, *, now: datetime, limit: int, lease: timedelta, sender: Mailbox

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -130,6 +131,18 @@ class SubmissionRepository:
                 SubmissionRow.task_id == task_id, SubmissionRow.nonce == nonce
             )
         )
+
+    def latest(self, task_ids: Sequence[int]) -> dict[int, SubmissionRow]:
+        """The newest version of each task's submissions (tasks with none left out)."""
+        found: dict[int, SubmissionRow] = {}
+        for start in range(0, len(task_ids), 5000):
+            for row in self.session.scalars(
+                select(SubmissionRow)
+                .where(SubmissionRow.task_id.in_(task_ids[start : start + 5000]))
+                .order_by(SubmissionRow.task_id, SubmissionRow.version)
+            ):
+                found[row.task_id] = row
+        return found
 
     def versions(self, task_id: int) -> list[SubmissionRow]:
         return list(

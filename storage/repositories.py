@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
@@ -120,13 +120,34 @@ def _task_query() -> Select[TaskRow, str, str]:
     )
 
 
-def to_task(row: TaskRow, activity: str, unit: str) -> Task:
+def _task_values() -> Select[Any]:
+    """The task columns with the activity and unit codes, for lists only read: plain rows
+    cost half what ORM objects do (a province reads thousands of tasks per pass)."""
+    return (
+        select(*TaskRow.__table__.columns, ActivityRow.code.label("activity_code"))
+        .add_columns(UnitRow.code.label("unit_code"))
+        .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
+        .join(UnitRow, TaskRow.unit_id == UnitRow.id)
+    )
+
+
+def _read(session: Session, query: Select[Any]) -> list[tuple[int, Task]]:
+    return [(r.id, to_task(r, r.activity_code, r.unit_code)) for r in session.execute(query)]
+
+
+# Stored values to members by dictionary: calling the Enum costs more than the rest of a row.
+_STAGES = {s.value: s for s in Stage}
+_ROLES = {r.value: r for r in Role}
+_STATES = {s.value: s for s in TaskState}
+
+
+def to_task(row: TaskRow | Row[Any], activity: str, unit: str) -> Task:
     return Task(
-        key=TaskKey(activity, unit, Stage(row.stage), row.seq),
-        role=Role(row.role),
+        key=TaskKey(activity, unit, _STAGES[row.stage], row.seq),
+        role=_ROLES[row.role],
         opens_on=row.opens_on,
         due_on=row.due_on,
-        state=TaskState(row.state),
+        state=_STATES[row.state],
         submitted_at=row.submitted_at,
         decided_at=row.decided_at,
         reason=row.reason,
@@ -140,11 +161,11 @@ class TaskRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _rows(self, query: Select[TaskRow, str, str]) -> list[Task]:
-        return [to_task(r, a, u) for r, a, u in self.session.execute(query)]
+    def _rows(self, query: Select[Any]) -> list[Task]:
+        return [task for _id, task in _read(self.session, query)]
 
     def find(self, *, plan: str | None = None, unit: str | None = None) -> list[Task]:
-        query = _task_query()
+        query = _task_values()
         if plan is not None:
             query = query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(PlanRow.code == plan)
         if unit is not None:
@@ -161,28 +182,43 @@ class TaskRepository:
         """`list_due` with each task's row id: the sweep reads only the tasks due."""
         states = [s.value for s in ACTIVE_STATES]
         last = date.fromordinal(on.toordinal() + max(within, 0))
-        query = _task_query().where(
+        query = _task_values().where(
             TaskRow.state.in_(states), TaskRow.due_on >= on, TaskRow.due_on <= last
         )
         if plan is not None:
             query = query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(PlanRow.code == plan)
         query = query.order_by(TaskRow.due_on, TaskRow.id)
-        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
+        return _read(self.session, query)
 
     def slot(self, *, plan: str, activity: str, stage: Stage, seq: int) -> list[tuple[int, Task]]:
         """Every unit's task (with its row id) in one stage check-in of one activity."""
         query = (
-            _task_query()
+            _task_values()
             .join(PlanRow, TaskRow.plan_id == PlanRow.id)
             .where(PlanRow.code == plan, ActivityRow.code == activity)
             .where(TaskRow.stage == stage.value, TaskRow.seq == seq)
             .order_by(TaskRow.id)
         )
-        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
+        return _read(self.session, query)
+
+    def slot_states(
+        self, *, plan: str, activity: str, stage: Stage, seq: int
+    ) -> list[tuple[str, TaskState]]:
+        """(unit, state) of every task in one stage check-in, in the order of `slot`."""
+        query = (
+            select(UnitRow.code, TaskRow.state)
+            .join(UnitRow, TaskRow.unit_id == UnitRow.id)
+            .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(PlanRow.code == plan, ActivityRow.code == activity)
+            .where(TaskRow.stage == stage.value, TaskRow.seq == seq)
+            .order_by(TaskRow.id)
+        )
+        return [(unit, TaskState(state)) for unit, state in self.session.execute(query)]
 
     def of_activity(self, *, plan: str, activity: str) -> list[Task]:
         query = (
-            _task_query()
+            _task_values()
             .join(PlanRow, TaskRow.plan_id == PlanRow.id)
             .where(PlanRow.code == plan, ActivityRow.code == activity)
         )
@@ -192,12 +228,16 @@ class TaskRepository:
         found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()
         return (found[0], to_task(*found)) if found is not None else None
 
-    def with_ids(self, *, plan: str, unit: str | None = None) -> list[tuple[int, Task]]:
-        query = _task_query().join(PlanRow, TaskRow.plan_id == PlanRow.id)
+    def with_ids(
+        self, *, plan: str, unit: str | None = None, ids: Collection[int] | None = None
+    ) -> list[tuple[int, Task]]:
+        query = _task_values().join(PlanRow, TaskRow.plan_id == PlanRow.id)
         query = query.where(PlanRow.code == plan).order_by(TaskRow.id)
         if unit is not None:
             query = query.where(UnitRow.code == unit)
-        return [(r.id, to_task(r, a, u)) for r, a, u in self.session.execute(query)]
+        if ids is not None:
+            query = query.where(TaskRow.id.in_(ids))
+        return _read(self.session, query)
 
     def row(self, key: TaskKey, *, plan_id: int) -> TaskRow | None:
         query = _task_query().where(
@@ -210,8 +250,28 @@ class TaskRepository:
         found = self.session.execute(query).first()
         return found[0] if found is not None else None
 
-    def keyed_rows(self, *, plan_id: int) -> dict[TaskKey, TaskRow]:
+    def link_generation(self, key: TaskKey, *, plan: str) -> int | None:
+        """The task's link generation (None: no such task in the plan), in one small query:
+        every portal request checks it."""
+        found = self.session.execute(
+            select(TaskRow.link_generation)
+            .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
+            .join(UnitRow, TaskRow.unit_id == UnitRow.id)
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(
+                PlanRow.code == plan,
+                ActivityRow.code == key.activity,
+                UnitRow.code == key.unit,
+                TaskRow.stage == key.stage.value,
+                TaskRow.seq == key.seq,
+            )
+        ).first()
+        return None if found is None else found[0] or 1
+
+    def keyed_rows(self, *, plan_id: int, activity: str | None = None) -> dict[TaskKey, TaskRow]:
         query = _task_query().where(TaskRow.plan_id == plan_id)
+        if activity is not None:
+            query = query.where(ActivityRow.code == activity)
         return {TaskKey(a, u, Stage(r.stage), r.seq): r for r, a, u in self.session.execute(query)}
 
     def add(

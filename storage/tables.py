@@ -46,7 +46,9 @@ class PlanRow(Base):
     title: Mapped[str] = mapped_column(Text)
     issued_on: Mapped[date] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
-    document: Mapped[dict[str, Any]]
+    # The whole plan as JSON, read only when asked for: most reads want the row's id, and
+    # decoding the document on each of them cost more than the query.
+    document: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     created_at: Mapped[datetime] = mapped_column(Stamp)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
 

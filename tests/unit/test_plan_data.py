@@ -94,3 +94,15 @@ def test_every_unit_the_plan_names_is_in_the_example_directory(directory: UnitDi
     assert {r.code for r in directory.recipients} >= {"GD", "UBND", "SNV"}
     emails = [u.contact.email for u in directory.units] + [r.email for r in directory.recipients]
     assert all(e.endswith(".example.invalid") for e in emails)
+
+
+def test_unit_lookup_follows_a_copy_with_other_units(directory: UnitDirectory) -> None:
+    office = directory.unit(directory.office)
+    assert office is not None
+    assert office.code == directory.office
+    others = [u for u in directory.units if u.code != "CDS"]
+    assert directory.unit("CDS") is not None
+    fewer = directory.model_copy(update={"units": others})
+    assert fewer.unit("CDS") is None
+    assert directory.unit("CDS") is not None
+    assert directory.unit("KHONG-CO") is None
