@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,21 +97,10 @@ def test_check_brings_up_every_part_on_postgresql_with_two_workers_and_stops(
 def test_doctor_passes_against_the_running_rehearsal(
     base_url: str, stack_env: dict[str, str], tmp_path: Path
 ) -> None:
-    log = (tmp_path / "up.log").open("w")
-    up = subprocess.Popen(
-        [CCHC, "up", "--postgres", base_url, "--workers", "2"],
-        env=stack_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_line(up, tmp_path / "up.log", "running — Ctrl-C stops")
-        base = make_url(base_url)
+    with rehearsal(base_url, stack_env, tmp_path) as up:
         doctor_env = stack_env | {
             "PREFECT_API_URL": f"http://127.0.0.1:{stack_env['CCHC_STACK__PREFECT_PORT']}/api",
-            "CCHC_DATABASE_URL": base.set(
-                drivername="postgresql+psycopg", database=f"{base.database}_cchc"
-            ).render_as_string(hide_password=False),
+            "CCHC_DATABASE_URL": cchc_url(base_url),
             "CCHC_MAIL__BACKEND": "smtp",
             "CCHC_MAIL__SMTP__PORT": stack_env["CCHC_STACK__SINK_PORT"],
             "CCHC_PORTAL__BASE_URL": f"http://127.0.0.1:{stack_env['CCHC_STACK__PORTAL_PORT']}",
@@ -132,11 +122,36 @@ def test_doctor_passes_against_the_running_rehearsal(
         assert "✓ work pool cchc-local: 2 online worker(s)" in doctor.stdout
         expected = f"✓ deployments: all {len(expected_deployments())} of prefect.yaml registered"
         assert expected in doctor.stdout
-    finally:
-        up.send_signal(signal.SIGINT)
-        up.wait(timeout=120)
-        log.close()
     assert up.returncode == 0, (tmp_path / "up.log").read_text(encoding="utf-8")
+
+
+@contextmanager
+def rehearsal(
+    base_url: str, stack_env: dict[str, str], folder: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`cchc up --postgres … --workers 2` running (its log in folder/up.log); Ctrl-C after."""
+    with (folder / "up.log").open("w") as log:
+        up = subprocess.Popen(
+            [CCHC, "up", "--postgres", base_url, "--workers", "2"],
+            env=stack_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_line(up, folder / "up.log", "running — Ctrl-C stops")
+            yield up
+        finally:
+            up.send_signal(signal.SIGINT)
+            up.wait(timeout=120)
+
+
+def cchc_url(base_url: str) -> str:
+    """The rehearsal's own tables: database `<base>_cchc`, through psycopg."""
+    base = make_url(base_url)
+    return base.set(
+        drivername="postgresql+psycopg", database=f"{base.database}_cchc"
+    ).render_as_string(hide_password=False)
 
 
 def wait_for_line(process: subprocess.Popen[bytes], log: Path, wanted: str) -> None:
