@@ -24,6 +24,7 @@ from domain.policy import Stage
 from domain.task import DONE_STATES, Task
 from domain.units import UnitDirectory
 from domain.year_end import YEAR_END, unit_report_tasks, year_end_dates
+from storage.db import chunks
 from storage.tables import OutboxRow
 from storage.uow import UnitOfWork
 
@@ -238,8 +239,8 @@ class Units:
 
 
 def _read(uow: UnitOfWork, plan: str, ids: list[int]) -> Iterator[tuple[int, Task]]:
-    for start in range(0, len(ids), 5000):  # under every database's limit on bound values
-        yield from uow.tasks.with_ids(plan=plan, ids=ids[start : start + 5000])
+    for chunk in chunks(ids):
+        yield from uow.tasks.with_ids(plan=plan, ids=chunk)
 
 
 def _unescape(text: str) -> str:

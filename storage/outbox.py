@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.mail import Attachment, Mailbox, OutgoingMail, RenderedMail
-from storage.db import insert_ignoring_duplicates
+from storage.db import chunks, insert_ignoring_duplicates
 from storage.tables import Base, OutboxRow
 
 OUTBOX = Base.metadata.tables["outbox"]
@@ -117,8 +117,7 @@ class OutboxRepository:
     def existing(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` are queued already (a query per 5,000 keys, not one per key)."""
         found: set[str] = set()
-        for start in range(0, len(keys), 5000):
-            chunk = keys[start : start + 5000]
+        for chunk in chunks(keys):
             found.update(
                 self.session.scalars(
                     select(OutboxRow.idempotency_key).where(OutboxRow.idempotency_key.in_(chunk))

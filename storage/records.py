@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_duplicates
+from storage.db import chunks, insert_ignoring_duplicates
 from storage.tables import (
     ActivityReportRow,
     ActivityRow,
@@ -135,10 +135,10 @@ class SubmissionRepository:
     def latest(self, task_ids: Sequence[int]) -> dict[int, SubmissionRow]:
         """The newest version of each task's submissions (tasks with none left out)."""
         found: dict[int, SubmissionRow] = {}
-        for start in range(0, len(task_ids), 5000):
+        for chunk in chunks(task_ids):
             for row in self.session.scalars(
                 select(SubmissionRow)
-                .where(SubmissionRow.task_id.in_(task_ids[start : start + 5000]))
+                .where(SubmissionRow.task_id.in_(chunk))
                 .order_by(SubmissionRow.task_id, SubmissionRow.version)
             ):
                 found[row.task_id] = row
