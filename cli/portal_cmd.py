@@ -17,9 +17,9 @@ def portal(
     """
     import uvicorn
 
-    from portal.app import create_app
+    from portal.app import create_app, server_config
 
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+    uvicorn.Server(server_config(create_app(settings()), host=host, port=port)).run()
 
 
 def hash_password(

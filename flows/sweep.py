@@ -46,6 +46,11 @@ def reconcile_runs(plan: str) -> int:
     return orchestration.reconcile(context(plan))
 
 
+@task(name="clean-uploads", retries=1, retry_delay_seconds=[30], cache_policy=NO_CACHE)
+def clean_uploads(plan: str) -> int:
+    return sweep.clean_uploads(context(plan))
+
+
 @flow(name="deadline-sweep", flow_run_name="sweep-{plan}")
 def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dict[str, Any]:
     """Reminders, chases and the Director's digest due now; the outbox; stuck runs.
@@ -69,10 +74,12 @@ def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dic
         )
     delivered = deliver_outbox(plan, at)
     resumed = reconcile_runs(plan)
+    removed = clean_uploads(plan)
     return {
         "at": at.isoformat(),
         "working_day": True,
         "notices": fired,
         "delivery": delivered,
         "resumed": resumed,
+        "files_removed": removed,
     }

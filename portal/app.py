@@ -13,6 +13,8 @@ import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +24,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
-from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from domain.clock import Clock, local_date
 from domain.errors import IllegalTransition, InvalidRequest, NotFound
 from domain.policy import STAGE_LABELS_VI
 from domain.task import TaskKey
 from domain.year_end import YEAR_END
+from portal.auth import OfficeAuth
 from portal.errors import error_pages, too_large
 from portal.forms import FILE_SLOTS, read_form
+from portal.headers import SecurityHeaders
 from portal.limits import BodyLimit
 from portal.office import office_routes
+from portal.posted import posted_form
 from portal.task_view import task_values
 from services import stages, uploads
 from services.bootstrap import bootstrap, link_signer
@@ -41,8 +47,10 @@ from services.links import LinkClaims, LinkInvalid, LinkRevoked
 from services.mail import local_time
 from services.settings import Settings
 from services.tasks import submit
+from storage.uow import UnitOfWork
 
 TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
 log = logging.getLogger("cchc.portal")
 
 
@@ -52,6 +60,14 @@ class Portal:
     def __init__(self, settings: Settings | None, clock: Clock | None) -> None:
         self.app = bootstrap(settings, clock=clock)
         self.signer = link_signer(self.app.settings)
+        config = self.app.settings.portal
+        secure = config.secure_cookies
+        self.auth = OfficeAuth(
+            app=self.app,
+            settings=config,
+            secret=self.app.settings.secret_key.get_secret_value(),
+            secure=config.base_url.startswith("https://") if secure is None else secure,
+        )
         self.templates = Jinja2Templates(directory=TEMPLATES)
         self._contexts: dict[str, PlanContext] = {}
         self._lock = threading.Lock()
@@ -135,20 +151,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     api.state.portal = portal
     config = portal.app.settings.portal
-    secure, limit = config.secure_cookies, config.max_upload_bytes
+    limit = config.max_upload_bytes
     api.add_middleware(
         BodyLimit,
         max_bytes=config.max_upload_bytes * len(FILE_SLOTS) + 1024 * 1024,
         too_large=too_large(portal),
     )
-    api.add_middleware(
-        SessionMiddleware,
-        secret_key=portal.app.settings.secret_key.get_secret_value() + ":office-session",
-        session_cookie="cchc_office",
-        max_age=int(config.session_hours * 3600),
-        same_site="strict",
-        https_only=config.base_url.startswith("https://") if secure is None else secure,
-    )
+    api.add_middleware(SecurityHeaders)
+    if config.trusted_proxies:  # added last, so it runs first: the lock sees the real client
+        api.add_middleware(ProxyHeadersMiddleware, trusted_hosts=config.trusted_proxies)
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
     error_pages(api, portal)
     api.include_router(office_routes(portal, _resume_later))
 
@@ -161,17 +173,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def hand_in(request: Request, token: str, background: BackgroundTasks) -> Any:
         claims, ctx, key = portal.open_link(token)
         await run_in_threadpool(portal.check_link, ctx, key, claims)  # before reading files
-        async with request.form(max_files=len(FILE_SLOTS), max_fields=200) as form:
+        async with posted_form(request, max_files=len(FILE_SLOTS), max_fields=200) as form:
             fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
             fields["topics"] = [v for v in form.getlist("topics") if isinstance(v, str)]
             files = [
-                (await f.read(limit + 1), f.filename or "", fields.get(f"{n}_desc", ""))
+                (await f.read(limit + 1), f.filename or "", str(fields.get(f"{n}_desc", "")))
                 for n in FILE_SLOTS
                 if isinstance(f := form.get(n), UploadFile) and (f.filename or f.size)
             ]
         topic_codes = {t.code for t in ctx.plan.all_topics()}
+        staged: list[tuple[uploads.Staged, str]] = []
         try:
             answer = read_form(key.stage, fields, topic_codes)
+            staged = await run_in_threadpool(_stage, portal, files)
             version = await run_in_threadpool(
                 _commit,
                 portal,
@@ -179,7 +193,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 key,
                 claims,
                 answer.model_dump(),
-                files,
+                staged,
                 str(fields.get("nonce", ""))[:64],
             )
         except (InvalidRequest, IllegalTransition) as exc:
@@ -194,6 +208,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
             values.update(error=message, form=fields)
             return portal.page(request, "task.html", 400, **values)
+        finally:
+            uploads.discard([item for item, _ in staged])
         background.add_task(_resume_later, ctx.plan.code, key.activity)
         activity, unit = ctx.plan.activity(key.activity), ctx.directory.unit(key.unit)
         return portal.page(
@@ -220,56 +236,92 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return api
 
 
+def _stage(portal: Portal, files: list[tuple[bytes, str, str]]) -> list[tuple[uploads.Staged, str]]:
+    """Every file checked before any is written; then each waits in the incoming area."""
+    config = portal.app.settings.portal
+    for data, name, _description in files:
+        uploads.check(data, name, max_bytes=config.max_upload_bytes)
+    staged: list[tuple[uploads.Staged, str]] = []
+    try:
+        for data, name, description in files:
+            item = uploads.stage(
+                data, name, root=config.upload_dir, max_bytes=config.max_upload_bytes
+            )
+            staged.append((item, description[:500]))
+    except BaseException:
+        uploads.discard([item for item, _ in staged])
+        raise
+    return staged
+
+
+def _place(
+    uow: UnitOfWork,
+    staged: list[tuple[uploads.Staged, str]],
+    root: Path,
+    at: datetime,
+    placed: list[Path],
+) -> None:
+    placed.extend(uploads.keep(uow, [item for item, _ in staged], root=root, at=at))
+
+
 def _commit(
     portal: Portal,
     ctx: PlanContext,
     key: TaskKey,
     claims: LinkClaims,
     payload: dict[str, Any],
-    files: list[tuple[bytes, str, str]],
+    staged: list[tuple[uploads.Staged, str]],
     nonce: str,
 ) -> int:
-    """Store the files and the submission in one transaction; a lost race asks again."""
-    config = portal.app.settings.portal
-    for attempt in range(2):
-        try:
-            with portal.write_lock, ctx.app.uow() as uow:
-                at = portal.app.clock.now()
-                evidence = [
-                    {"kind": "link", "url": url, "topics": payload["topics"]}
-                    for url in payload["links"]
-                ]
-                for data, name, description in files:
-                    stored = uploads.store(
+    """Record the submission and move its files into the store in one transaction; a lost
+    race asks again; a failure leaves no file behind."""
+    root = portal.app.settings.portal.upload_dir
+    files = [
+        {
+            "kind": "file",
+            "sha256": item.file.sha256,
+            "filename": item.file.filename,
+            "description": description,
+            "topics": payload["topics"],
+        }
+        for item, description in staged
+    ]
+    links = [{"kind": "link", "url": url, "topics": payload["topics"]} for url in payload["links"]]
+    payload = {**payload, "files": files}
+    placed: list[Path] = []
+    try:
+        for attempt in range(2):
+            try:
+                with portal.write_lock, ctx.app.uow() as uow:
+                    at = portal.app.clock.now()
+                    portal.check_link(ctx, key, claims)  # revoked while the files came in?
+                    return submit(
                         uow,
-                        data,
-                        name,
-                        root=config.upload_dir,
-                        max_bytes=config.max_upload_bytes,
+                        ctx.mailer,
+                        key,
                         at=at,
+                        by=f"unit:{claims.unit}",
+                        payload=payload,
+                        nonce=nonce or None,
+                        evidence=links + files,
+                        before_commit=partial(_place, uow, staged, root, at, placed),
                     )
-                    evidence.append(
-                        {
-                            "kind": "file",
-                            "sha256": stored.sha256,
-                            "filename": stored.filename,
-                            "description": str(description)[:500],
-                            "topics": payload["topics"],
-                        }
-                    )
-                payload = {**payload, "files": [e for e in evidence if e["kind"] == "file"]}
-                portal.check_link(ctx, key, claims)  # revoked while the files came in?
-                return submit(
-                    uow,
-                    ctx.mailer,
-                    key,
-                    at=at,
-                    by=f"unit:{claims.unit}",
-                    payload=payload,
-                    nonce=nonce or None,
-                    evidence=evidence,
-                )
-        except IntegrityError:  # the same form (or another) landed first: ask again
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+            except IntegrityError:  # the same form (or another) landed first: ask again
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+    except BaseException:
+        if placed:
+            with ctx.app.uow() as uow:
+                uploads.unplace(uow, placed)
+        raise
+
+
+def server_config(api: FastAPI, *, host: str, port: int, log_level: str = "info") -> Any:
+    """How the portal is served: forwarded headers are the app's business (believed only from
+    CCHC_PORTAL__TRUSTED_PROXIES), never uvicorn's default of trusting 127.0.0.1."""
+    import uvicorn
+
+    return uvicorn.Config(
+        api, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False
+    )

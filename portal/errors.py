@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from domain.errors import CchcError, NotFound
 from portal.auth import CsrfFailed, NotLoggedIn, TooManyAttempts
+from portal.limits import IncompleteBody
 from services.links import LinkExpired, LinkInvalid, LinkRevoked
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ REFUSALS: dict[type[CchcError], tuple[int, str, str]] = {
         "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút.",
     ),
     NotFound: (404, "Không tìm thấy", "Nhiệm vụ hoặc tài liệu không còn trong kế hoạch."),
+    IncompleteBody: (
+        400,
+        "Dữ liệu gửi lên không đầy đủ",
+        "Dữ liệu gửi lên bị gián đoạn hoặc không đúng định dạng nên chưa có gì được lưu. "
+        "Vui lòng kiểm tra kết nối và gửi lại biểu mẫu cùng các tệp đính kèm.",
+    ),
 }
 
 

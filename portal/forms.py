@@ -8,11 +8,13 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from domain.errors import InvalidRequest
+from domain.numbers import parse_natural
 from domain.policy import Stage
 from domain.report import RESULT_COUNTS
 
 COUNTS = RESULT_COUNTS  # the figures a unit reports, as the consolidated report sums them
 FILE_SLOTS = ("file_1", "file_2", "file_3")  # evidence files per submission
+COUNT_MAX = 9_999_999  # a figure a unit reports (participants, news items …)
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -44,9 +46,13 @@ def read_form(stage: Stage, form: dict[str, Any], topic_codes: set[str]) -> Subm
         for name in COUNTS:
             raw = str(form.get(f"count_{name}", "") or "").strip()
             if raw:
-                if not raw.isdigit() or len(raw) > 7:
-                    raise InvalidRequest(f"{COUNTS[name]}: cần một số nguyên không âm")
-                counts[name] = int(raw)
+                try:
+                    counts[name] = parse_natural(raw, maximum=COUNT_MAX)
+                except ValueError:
+                    limit = f"{COUNT_MAX:,}".replace(",", ".")
+                    raise InvalidRequest(
+                        f"{COUNTS[name]}: cần một số nguyên không âm (tối đa {limit})"
+                    ) from None
     topics = [t for t in form.get("topics", []) if t in topic_codes]
     links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
     try:

@@ -13,17 +13,17 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from domain.clock import local_date
 from domain.errors import InvalidRequest, NotFound
+from domain.numbers import parse_id
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.status import BUCKET_LABELS_VI, Bucket
 from domain.vi import dmy
 from domain.year_end import YEAR_END
-from portal.auth import LoginThrottle, check_csrf, client_address, csrf_token, require
-from services import office, review
+from portal.auth import LoginThrottle, client_address
+from portal.headers import csp_allowing_styles_of
+from services import office, review, uploads
 from services.accounts import authenticate
 from services.context import DEFAULT_PLAN
 from services.mail import local_time
-from services.uploads import content_path
-from storage.tables import UploadRow
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -48,18 +48,24 @@ ACTIONS = {
 
 def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    settings = portal.app.settings.portal
+    settings, auth = portal.app.settings.portal, portal.auth
+    require, check_csrf = auth.require, auth.check_csrf
     throttle = LoginThrottle(
         attempts=settings.login_attempts, window=timedelta(minutes=settings.login_window_minutes)
     )
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         ctx = portal.context(DEFAULT_PLAN)
-        return portal.page(request, name, status, plan=ctx.plan, csrf=csrf_token(request), **values)
+        csrf = auth.csrf_token(request)
+        answer = portal.page(request, name, status, plan=ctx.plan, csrf=csrf, **values)
+        if html := getattr(values.get("draft"), "html", ""):  # the report's own stylesheet
+            answer.headers["content-security-policy"] = csp_allowing_styles_of(html)
+        return answer
 
     @router.get("/office/login", response_class=HTMLResponse)
-    def login_form(request: Request) -> HTMLResponse:
-        return page(request, "login.html", title="Đăng nhập", error="", username="")
+    def login_form(request: Request) -> Response:
+        answer = page(request, "login.html", title="Đăng nhập", error="", username="")
+        return auth.remember_login_form(request, answer)
 
     @router.post("/office/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
@@ -77,15 +83,16 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
                 request, "login.html", 401, title="Đăng nhập", error=message, username=username
             )
         throttle.succeeded(keys)
-        request.session.clear()  # a fresh session (and CSRF token) after login
-        request.session.update(user=username.strip().lower(), role=account.role)
-        return RedirectResponse("/director" if account.role == "director" else "/office", 303)
+        answer = RedirectResponse("/director" if account.role == "director" else "/office", 303)
+        auth.log_in(request, answer, name=username.strip().lower(), account=account)
+        return answer
 
     @router.post("/office/logout")
     async def logout(request: Request) -> Response:
         check_csrf(request, (await request.form()).get("csrf"))
-        request.session.clear()
-        return RedirectResponse("/office/login", 303)
+        answer = RedirectResponse("/office/login", 303)
+        auth.log_out(request, answer)
+        return answer
 
     @router.get("/office", response_class=HTMLResponse)
     def dashboard(request: Request, unit: str = "", activity: str = "", bucket: str = "") -> Any:
@@ -107,40 +114,40 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
         )
 
     @router.get("/office/task/{task_id}", response_class=HTMLResponse)
-    def task_page(request: Request, task_id: int, done: str = "") -> Any:
+    def task_page(request: Request, task_id: str, done: str = "") -> Any:
         user = require(request, "office", "director")
+        tid = _row_id(task_id)
         ctx = portal.context(DEFAULT_PLAN)
-        view = office.task_view(ctx, task_id)
+        view = office.task_view(ctx, tid)
         return page(request, "office_task.html", **_task_values(portal, ctx, view, user, done))
 
     @router.post("/office/task/{task_id}/{action}", response_class=HTMLResponse)
-    async def decide(request: Request, task_id: int, action: str) -> Any:
+    async def decide(request: Request, task_id: str, action: str) -> Any:
         user = require(request, "office")
+        tid = _row_id(task_id)
         form = await request.form()
         check_csrf(request, form.get("csrf"))
         if action not in ACTIONS:
             raise NotFound(f"no office action {action!r}")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         try:
-            await run_in_threadpool(_apply, portal, task_id, action, fields, f"office:{user}")
+            await run_in_threadpool(_apply, portal, tid, action, fields, f"office:{user}")
         except InvalidRequest as exc:
             ctx = portal.context(DEFAULT_PLAN)
-            values = _task_values(portal, ctx, office.task_view(ctx, task_id), user, "")
+            values = _task_values(portal, ctx, office.task_view(ctx, tid), user, "")
             values["error"] = str(exc)
             return page(request, "office_task.html", 400, **values)
-        return RedirectResponse(f"/office/task/{task_id}?done={action}", 303)
+        return RedirectResponse(f"/office/task/{tid}?done={action}", 303)
 
-    @router.get("/office/file/{sha256}")
-    def download(request: Request, sha256: str, name: str = "tep") -> Response:
+    @router.get("/office/evidence/{evidence_id}")
+    def download(request: Request, evidence_id: str) -> Response:
         require(request, "office", "director")
         with portal.app.uow() as uow:
-            row = uow.session.get(UploadRow, sha256.lower()) if len(sha256) == 64 else None
-        if row is None:
-            raise NotFound("no such file")
+            found = uploads.evidence_file(uow, _row_id(evidence_id), root=settings.upload_dir)
         return FileResponse(
-            content_path(settings.upload_dir, row.sha256),
-            media_type=row.content_type,
-            filename=name[:120],
+            found.path,
+            media_type=found.content_type,
+            filename=found.filename,  # as stored with the evidence, never from the request
             headers={"X-Content-Type-Options": "nosniff"},
         )
 
@@ -148,7 +155,7 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
     def director(request: Request, done: str = "") -> Any:
         user = require(request, "director", "office")
         draft = review.latest_draft(portal.context(DEFAULT_PLAN))
-        role = request.session.get("role")
+        role = auth.role(request)
         return page(
             request,
             "director.html",
@@ -162,9 +169,10 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
 
     @router.post("/director/{version}/{decision}", response_class=HTMLResponse)
     async def director_decides(
-        request: Request, version: int, decision: str, background: BackgroundTasks
+        request: Request, version: str, decision: str, background: BackgroundTasks
     ) -> Any:
         user = require(request, "director")
+        number = _row_id(version)
         form = await request.form()
         check_csrf(request, form.get("csrf"))
         if decision not in ("approve", "return"):
@@ -175,7 +183,7 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
             await run_in_threadpool(
                 review.decide,
                 ctx,
-                version,
+                number,
                 approve=decision == "approve",
                 comments=comments,
                 at=portal.app.clock.now(),
@@ -198,6 +206,14 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
         return RedirectResponse(f"/director?done={decision}", 303)
 
     return router
+
+
+def _row_id(raw: str) -> int:
+    """An id from the path (ASCII digits, within the database's range), else NotFound."""
+    found = parse_id(raw)
+    if found is None:
+        raise NotFound(f"no such id {raw[:30]!r}")
+    return found
 
 
 def _apply(portal: Portal, task_id: int, action: str, form: dict[str, str], by: str) -> None:

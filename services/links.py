@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import CchcError
+from domain.numbers import ID_MAX
 from domain.task import Task
 
 SALT = "cchc.task-link.v1"
@@ -33,6 +35,18 @@ class LinkClaims:
     expires_on: date
     plan: str = ""
     generation: int = 1
+
+
+class _Payload(BaseModel):
+    """What a signed token must hold, checked after the signature: anything else is refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    u: str = Field(min_length=1, max_length=64)
+    t: str = Field(min_length=1, max_length=200)
+    e: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    p: str = Field(default="", max_length=100)
+    g: int = Field(default=1, ge=1, le=ID_MAX)
 
 
 class LinkSigner:
@@ -69,15 +83,9 @@ class LinkSigner:
 
     def read(self, token: str, *, today: date) -> LinkClaims:
         try:
-            data = self._serializer.loads(token)
-            claims = LinkClaims(
-                str(data["u"]),
-                str(data["t"]),
-                date.fromisoformat(data["e"]),
-                str(data.get("p", "")),
-                int(data.get("g", 1)),
-            )
-        except (BadSignature, KeyError, TypeError, ValueError) as exc:
+            data = _Payload.model_validate(self._serializer.loads(token))
+            claims = LinkClaims(data.u, data.t, date.fromisoformat(data.e), data.p, data.g)
+        except (BadSignature, ValidationError, ValueError) as exc:
             raise LinkInvalid("link is not valid") from exc
         if today > claims.expires_on:
             raise LinkExpired(f"link expired on {claims.expires_on.isoformat()}")

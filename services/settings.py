@@ -53,7 +53,11 @@ class PortalSettings(BaseModel):
     max_upload_mb: float = Field(default=20, gt=0)
     # e.g. CCHC_PORTAL__ACCOUNTS='{"vanphong": {"role": "office", "password_hash": "scrypt$…"}}'
     accounts: dict[str, Account] = Field(default_factory=dict)
-    session_hours: float = Field(default=8, gt=0)
+    session_hours: float = Field(default=8, gt=0)  # the longest an Office session lives
+    session_idle_minutes: float = Field(default=60, gt=0)  # ended after this long unused
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed (default none:
+    # the client address is the connection's own), e.g. CCHC_PORTAL__TRUSTED_PROXIES='["10.0.0.5"]'
+    trusted_proxies: list[str] = Field(default_factory=list)
     secure_cookies: bool | None = None  # None: Secure when base_url is https
     login_attempts: int = Field(default=5, ge=1)  # failures allowed per window, per client
     login_window_minutes: float = Field(default=15, gt=0)

@@ -9,6 +9,7 @@ from typing import Any
 
 from documents.bpmn import bpmn_filename, export_bpmn
 from domain.errors import InvalidRequest, NotFound
+from domain.numbers import ID_MAX, parse_natural
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.schedule import StageSlot, schedule_activity
 from domain.status import BUCKET_LABELS_VI, bucket
@@ -141,7 +142,9 @@ def parse_task(text: str) -> TaskKey:
     try:
         path, _, seq = text.partition("#")
         activity, unit, stage = path.split("/")
-        return TaskKey(activity, unit, Stage(stage), int(seq or 1))
+        return TaskKey(
+            activity, unit, Stage(stage), parse_natural(seq or "1", minimum=1, maximum=ID_MAX)
+        )
     except ValueError:
         raise NotFound(f"not a task: {text!r} (expected e.g. bulletins/CDS/report#1)") from None
 

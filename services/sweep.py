@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import FixedClock, local_date
+from services import uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
 from services.notices import send_due_notices
@@ -19,6 +20,7 @@ class SweepReport:
     working_day: bool
     notices: dict[str, Any] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)
+    files_removed: int = 0  # evidence files no row refers to, older than a day
 
     def __str__(self) -> str:
         if not self.working_day:
@@ -27,7 +29,8 @@ class SweepReport:
         return (
             f"{self.at}: {n['reminders']} reminders, {n['overdue']} overdue, "
             f"{n['escalated']} escalated (digest {'sent' if n['digest_sent'] else 'none'}); "
-            f"mail: {d['sent']} sent, {d['retried']} to retry, {d['failed']} failed"
+            f"mail: {d['sent']} sent, {d['retried']} to retry, {d['failed']} failed; "
+            f"{self.files_removed} unreferenced files removed"
         )
 
 
@@ -49,11 +52,21 @@ def deliver(ctx: PlanContext, *, now: datetime) -> dict[str, int]:
     }
 
 
+def clean_uploads(ctx: PlanContext) -> int:
+    """Remove evidence files no row refers to (a request that died half-way), a day old."""
+    with ctx.app.uow() as uow:
+        return uploads.collect_garbage(uow, ctx.app.settings.portal.upload_dir)
+
+
 def run_sweep(ctx: PlanContext, *, now: datetime) -> SweepReport:
     """One sweep at `now`: nothing at all on a day off (no reminder is sent on a day off)."""
     if not ctx.app.calendar.is_working_day(local_date(now)):
         return SweepReport(at=now.isoformat(), working_day=False)
     fired = notices(ctx, now=now)
     return SweepReport(
-        at=now.isoformat(), working_day=True, notices=fired, delivery=deliver(ctx, now=now)
+        at=now.isoformat(),
+        working_day=True,
+        notices=fired,
+        delivery=deliver(ctx, now=now),
+        files_removed=clean_uploads(ctx),
     )

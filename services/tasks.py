@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -71,8 +72,12 @@ def submit(
     payload: dict[str, Any],
     nonce: str | None = None,
     evidence: list[dict[str, Any]] | None = None,
+    before_commit: Callable[[], object] | None = None,
 ) -> int:
     """Record a submission (a new version), move the task, queue the receipt; the version.
+
+    `before_commit` runs last inside the transaction, once everything else was accepted (the
+    portal moves the evidence files into the store there).
 
     The same form (`nonce`) handed in again returns the version it made and changes nothing;
     two at once: the database's unique constraint lets one through (the other raises
@@ -95,6 +100,8 @@ def submit(
         rung=f"v{version}",
         extra={"version": version, "submitted_at": local_time(at)},
     )
+    if before_commit is not None:
+        before_commit()
     uow.commit()
     return version
 

@@ -7,15 +7,18 @@ import io
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from domain.errors import InvalidRequest
+from sqlalchemy import select
+
+from domain.errors import InvalidRequest, NotFound
 from storage.db import insert_ignoring_duplicates
-from storage.tables import Base
+from storage.tables import Base, EvidenceRow, UploadRow
 from storage.uow import UnitOfWork
 
 # extension → (content type, label shown to users)
@@ -29,6 +32,7 @@ ALLOWED = {
 ALIASES = {"jpeg": "jpg"}
 _ZIP_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]+")
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -93,27 +97,114 @@ def content_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(
-    uow: UnitOfWork, data: bytes, raw_name: str, *, root: Path, max_bytes: int, at: datetime
-) -> StoredFile:
-    """Check and store one file (once per content); the row joins the caller's transaction.
+INCOMING = ".incoming"  # under the store's root: same file system, so a move is atomic
 
-    The bytes are written before the transaction commits: a file whose transaction rolls back
-    stays as an unreferenced blob, which is harmless because its name is its content's hash.
-    """
+
+@dataclass(frozen=True)
+class Staged:
+    """A checked file waiting in the incoming area for the transaction that records it."""
+
+    path: Path
+    file: StoredFile
+
+
+def stage(data: bytes, raw_name: str, *, root: Path, max_bytes: int) -> Staged:
+    """Check one file and write it to the incoming area; InvalidRequest when unacceptable."""
     kind, name = check(data, raw_name, max_bytes=max_bytes)
+    incoming = root / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=incoming, delete=False) as tmp:
+        tmp.write(data)
     digest = hashlib.sha256(data).hexdigest()
-    target = content_path(root, digest)
-    if not target.exists():
+    return Staged(Path(tmp.name), StoredFile(digest, len(data), kind, ALLOWED[kind][0], name))
+
+
+def keep(uow: UnitOfWork, staged: list[Staged], *, root: Path, at: datetime) -> list[Path]:
+    """Record the staged files in the caller's transaction and move them into the store, just
+    before it commits; the store paths this call created (to undo if the commit fails)."""
+    placed = []
+    for item in staged:
+        insert_ignoring_duplicates(
+            uow.session,
+            Base.metadata.tables["uploads"],
+            {
+                "sha256": item.file.sha256,
+                "size": item.file.size,
+                "content_type": item.file.content_type,
+                "created_at": at,
+            },
+            unique=("sha256",),
+        )
+        target = content_path(root, item.file.sha256)
+        if target.exists() or not item.path.exists():  # stored before (or the same bytes twice)
+            item.path.unlink(missing_ok=True)
+            if target.exists():  # referenced again: young, so the clean-up leaves it alone
+                os.utime(target)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, target)
-    content_type = ALLOWED[kind][0]
-    insert_ignoring_duplicates(
-        uow.session,
-        Base.metadata.tables["uploads"],
-        {"sha256": digest, "size": len(data), "content_type": content_type, "created_at": at},
-        unique=("sha256",),
+        os.replace(item.path, target)
+        placed.append(target)
+    return placed
+
+
+def discard(staged: list[Staged]) -> None:
+    """Remove what is still waiting in the incoming area (the request was refused or failed)."""
+    for item in staged:
+        item.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: Path
+    content_type: str
+    filename: str
+
+
+def evidence_file(uow: UnitOfWork, evidence_id: int, *, root: Path) -> EvidenceFile:
+    """The stored file of a piece of evidence, with the name it was handed in under."""
+    row = uow.session.get(EvidenceRow, evidence_id)
+    upload = uow.session.get(UploadRow, row.sha256) if row is not None and row.sha256 else None
+    if row is None or upload is None:
+        raise NotFound(f"no evidence file {evidence_id}")
+    name = row.filename or f"minh-chung-{evidence_id}"
+    return EvidenceFile(content_path(root, upload.sha256), upload.content_type, name)
+
+
+def referenced(uow: UnitOfWork) -> set[str]:
+    """Every content hash a row refers to (an upload or a piece of evidence)."""
+    uploads = uow.session.scalars(select(UploadRow.sha256))
+    evidence = uow.session.scalars(
+        select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
     )
-    return StoredFile(digest, len(data), kind, content_type, name)
+    return {*uploads, *(s for s in evidence if s)}
+
+
+def unplace(uow: UnitOfWork, placed: list[Path]) -> None:
+    """After a failed commit: remove the files it placed that still no row refers to."""
+    known = referenced(uow)
+    for path in placed:
+        if path.name not in known:
+            path.unlink(missing_ok=True)
+
+
+def collect_garbage(uow: UnitOfWork, root: Path, *, min_age: timedelta = timedelta(days=1)) -> int:
+    """Remove store files no row refers to, and incoming files left by a request that died,
+    once older than `min_age`; how many were removed.
+
+    Ages are the files' own modification times against the wall clock (a simulated clock
+    says nothing about when a file was written).
+    """
+    if not root.is_dir():
+        return 0
+    known, oldest = referenced(uow), time.time() - min_age.total_seconds()
+    removed = 0
+    for path in root.rglob("*"):
+        if not path.is_file() or path.stat().st_mtime > oldest:
+            continue
+        stale = path.parent.name == INCOMING or (
+            _HASH.fullmatch(path.name) is not None and path.name not in known
+        )
+        if stale:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -243,3 +243,18 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     old: Mapped[dict[str, Any] | None]
     new: Mapped[dict[str, Any] | None]
+
+
+class OfficeSessionRow(Base):
+    """A login to the Office or Director pages; the cookie holds a secret whose hash is `id`."""
+
+    __tablename__ = "office_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    credential: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Stamp)
+    ended_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    ended_because: Mapped[str] = mapped_column(String(32), default="")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.outbox import OutboxRepository
 from storage.records import ActivityReports, NoticeLog, ReportDrafts, SubmissionRepository
 from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
+from storage.sessions import OfficeSessions
 
 
 class UnitOfWork:
@@ -24,6 +25,7 @@ class UnitOfWork:
     submissions: SubmissionRepository
     reports: ActivityReports
     drafts: ReportDrafts
+    logins: OfficeSessions
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.submissions = SubmissionRepository(self.session)
         self.reports = ActivityReports(self.session)
         self.drafts = ReportDrafts(self.session)
+        self.logins = OfficeSessions(self.session)
         return self
 
     def __exit__(

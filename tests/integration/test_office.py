@@ -109,6 +109,8 @@ def test_the_dashboard_colours_each_cell_and_filters(world: World, client: TestC
     assert 'data-task="iso-training/TDC/plan#1"' in only
     assert 'data-task="bulletins/CDS/plan#1"' not in only
     world.clock.set(datetime(2025, 6, 2, 9, 0, tzinfo=LOCAL_TZ))
+    assert client.get("/office").status_code == 303  # two months idle: the session ended
+    login(client)
     overdue = client.get("/office", params={"bucket": "overdue"}).text
     assert 'class="cell b-overdue"' in overdue
     assert 'class="cell b-review"' not in overdue

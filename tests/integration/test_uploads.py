@@ -169,16 +169,21 @@ def test_a_refused_file_writes_nothing(
 
 
 def test_the_office_downloads_a_file_only_when_logged_in(world: World, client: TestClient) -> None:
-    post_files(client, world, ("a.pdf", PDF))
-    digest = hashlib.sha256(PDF).hexdigest()
-    assert client.get(f"/office/file/{digest}").status_code == 303
+    post_files(client, world, ("Biên bản tập huấn.pdf", PDF))
+    with world.app.uow() as uow:
+        evidence = uow.session.scalars(select(EvidenceRow).where(EvidenceRow.kind == "file")).one()
+    url = f"/office/evidence/{evidence.id}"
+    assert client.get(url).status_code == 303
     login(client)
-    got = client.get(f"/office/file/{digest}", params={"name": "a.pdf"})
+    got = client.get(url, params={"name": "evil.html"})  # a name in the query is ignored
     assert got.status_code == 200
     assert got.content == PDF
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["x-content-type-options"] == "nosniff"
-    assert "attachment" in got.headers["content-disposition"]
-    assert (
-        f"/office/file/{digest}" in client.get(f"/office/task/{task_id(world, EVIDENCE_KEY)}").text
-    )
+    disposition = got.headers["content-disposition"]
+    assert "attachment" in disposition
+    assert "evil" not in disposition
+    assert "Bi%C3%AAn%20b%E1%BA%A3n%20t%E1%BA%ADp%20hu%E1%BA%A5n.pdf" in disposition  # as stored
+    assert url in client.get(f"/office/task/{task_id(world, EVIDENCE_KEY)}").text
+    assert client.get("/office/evidence/99999").status_code == 404
+    assert client.get("/office/evidence/" + "9" * 20).status_code == 404
