@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from domain.errors import CchcError, NotFound
@@ -84,8 +85,15 @@ def error_pages(api: FastAPI, portal: Portal) -> None:
                 return error(request, status, title, message)
         return error(request, 400, "Không thực hiện được", str(exc))
 
-    @api.exception_handler(OperationalError)
-    async def _database_down(request: Request, exc: OperationalError) -> HTMLResponse:
+    @api.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> HTMLResponse:
+        # The sender left before its body ended: nothing was read whole, nothing is kept,
+        # and nobody is there to read an answer.
+        log.info("client left before its request body ended: %s", request.url.path)
+        return error(request, 400, "Dữ liệu gửi lên không đầy đủ", "Kết nối bị gián đoạn.")
+
+    @api.exception_handler(DBAPIError)
+    async def _database_down(request: Request, exc: DBAPIError) -> HTMLResponse:
         log.error("database unavailable: %s", exc.orig)
         return error(
             request,

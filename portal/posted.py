@@ -30,6 +30,8 @@ class _CompleteMultiPartParser(MultiPartParser):
         form = await super().parse()
         if not self.finished:
             await form.close()
+            for file in self._files_to_close_on_error:  # the unfinished part's file too
+                file.close()
             raise MultiPartException("the body ended before the closing boundary")
         return form
 

@@ -8,8 +8,6 @@ import asyncio
 import os
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -17,7 +15,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, FixedClock
@@ -34,6 +31,7 @@ from services.plans import load_plan
 from services.settings import Account, MailSettings, PortalSettings, Settings, SmtpSettings
 from services.tasks import assign
 from storage.migrate import upgrade
+from tests.integration.portal_kit import served
 from tests.smtp_server import free_port
 
 CHROMIUM = os.environ.get("CCHC_CHROMIUM", "/usr/bin/chromium")
@@ -49,11 +47,6 @@ def _browser_or_skip() -> str:
     if os.environ.get("CCHC_REQUIRE_BROWSER") == "1":
         pytest.fail(f"CCHC_REQUIRE_BROWSER=1 but {reason}")
     pytest.skip(reason)
-
-
-class Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # runs in a thread
-        pass
 
 
 @pytest.fixture
@@ -81,18 +74,10 @@ def site(
         assign(uow, ctx.mailer, [KEY], now=clock.now())
     sink = start_sink(mail_dir, port=smtp)
     asyncio.run(delivery(app).run())
-    server = Server(
-        uvicorn.Config(create_app(settings, clock=clock), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", mail_dir, clock
+        with served(create_app(settings, clock=clock), port) as base:
+            yield base, mail_dir, clock
     finally:
-        server.should_exit = True
-        thread.join(10)
         sink.stop()
         app.close()
 

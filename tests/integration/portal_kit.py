@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from domain.clock import LOCAL_TZ
 from domain.policy import Stage
 from domain.task import TaskKey
-from portal.app import create_app
+from portal.app import create_app, server_config
 from services.accounts import hash_password
 from services.settings import Account, PortalSettings
 from storage.tables import (
@@ -25,6 +31,7 @@ from storage.tables import (
     UploadRow,
 )
 from tests.integration.conftest import World
+from tests.smtp_server import free_port
 
 PLAN_KEY = TaskKey("iso-training", "TDC", Stage.PLAN)  # due Thursday 10/4/2025
 EVIDENCE_KEY = TaskKey("iso-training", "TDC", Stage.EVIDENCE)  # due Monday 7/7/2025
@@ -106,3 +113,24 @@ def office_post(client: TestClient, path: str, **data: str) -> object:
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # runs in a thread
+        pass
+
+
+@contextmanager
+def served(api: FastAPI, port: int | None = None) -> Iterator[str]:
+    """The app behind a real uvicorn on loopback, configured as `cchc portal` serves it."""
+    port = port or free_port()
+    server = _Server(server_config(api, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
