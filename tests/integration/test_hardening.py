@@ -174,6 +174,32 @@ def test_a_task_that_takes_nothing_more_stores_no_file(
     assert files_in(uploads) == []
 
 
+def test_a_commit_that_fails_takes_its_files_back_out(
+    world: World, client: TestClient, uploads: Path
+) -> None:
+    if not world.app.settings.database_url.startswith("postgresql"):
+        pytest.skip("a failure at COMMIT itself needs a deferred trigger: PostgreSQL")
+    with world.app.engine.begin() as conn:  # the server refuses the transaction at COMMIT
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse_upload() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk quota exceeded'; END $$"
+        )
+        conn.exec_driver_sql(
+            "CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON uploads "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_upload()"
+        )
+    before = rows(world)
+    answer = client.post(
+        link(world, EVIDENCE_KEY),
+        data={"content": "Minh chứng"},
+        files={"file_1": ("bien-ban.pdf", PDF, "application/pdf")},
+    )
+    assert answer.status_code == 503
+    assert "Chưa lưu được" in answer.text
+    assert rows(world) == before
+    assert files_in(uploads) == []
+
+
 def test_the_sweep_removes_day_old_files_no_row_refers_to(
     world: World, client: TestClient, uploads: Path
 ) -> None:
@@ -279,7 +305,9 @@ def test_a_cookie_copied_before_logout_opens_nothing_after(
 def test_the_cookie_carries_only_an_opaque_session_id(world: World, client: TestClient) -> None:
     login(client)
     value = client.cookies["cchc_office"]
-    assert "vanphong" not in value and "office" not in value and "." not in value
+    assert "vanphong" not in value
+    assert "office" not in value
+    assert "." not in value
     assert len(value) >= 40
 
 
@@ -377,5 +405,6 @@ def test_every_page_carries_the_security_headers(
     assert answer.headers["referrer-policy"] == "no-referrer"
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["x-content-type-options"] == "nosniff"
-    assert "<style" not in answer.text and "style=" not in answer.text
+    assert "<style" not in answer.text
+    assert "style=" not in answer.text
     assert client.get("/static/portal.css").status_code == 200

@@ -57,16 +57,22 @@ def client(world: World, tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
+def stored_files(client: TestClient) -> list[str]:
+    root: Path = client.app.state.portal.app.settings.portal.upload_dir  # type: ignore[attr-defined]
+    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
 def refused(
     client: TestClient, world: World, tally: Tally, method: str, url: str, **kw: Any
 ) -> str:
-    """Send one request that must change nothing; its body."""
-    before = rows(world)
+    """Send one request that must change nothing, in the tables or the upload store; its body."""
+    before, files = rows(world), stored_files(client)
     answer = client.request(method, url, **kw)
     tally.count(answer.status_code)
     assert answer.status_code < 500, (url, answer.text[:300])
     assert answer.status_code >= 300, (url, answer.status_code)
     assert rows(world) == before, url
+    assert stored_files(client) == files, url
     return answer.text
 
 
@@ -102,10 +108,88 @@ def test_two_hundred_hostile_requests(world: World, client: TestClient) -> None:
     _hostile_files(client, world, tally)
     _hostile_office(client, world, tally)
     _xss_everywhere(client, world, tally)
+    before = tally.sent
+    _hardening(client, world, tally)
+    assert tally.sent - before >= 50
     _brute_force(client, world, tally)
     print(f"hostile requests: {tally.sent}, statuses {sorted(tally.statuses.items())}")
-    assert tally.sent >= 200
+    assert tally.sent >= 250
     assert all(status < 500 for status in tally.statuses)
+
+
+def _cut_off(parts: int, *, boundary: str = "b0und") -> bytes:
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"\r\n\r\nminh chứng\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file_1"; filename="a.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode() + PDF
+    return body[: len(body) * parts // 10]
+
+
+def _hardening(client: TestClient, world: World, tally: Tally) -> None:
+    """The classes the live probe found: cut-off bodies, mixed and late uploads, numbers
+    that are not ASCII, ids past the database's range, odd token payloads, old cookies,
+    forged forwarded addresses, names in download queries."""
+    url, multipart = (
+        link(world, REPORT_KEY),
+        {"content-type": "multipart/form-data; boundary=b0und"},
+    )
+    for tenth in range(3, 10):  # cut anywhere after the text part, no closing boundary
+        refused(client, world, tally, "POST", url, content=_cut_off(tenth), headers=multipart)
+    for headers in (
+        {"content-type": "multipart/form-data"},  # no boundary
+        {"content-type": "multipart/form-data; boundary=other"},
+        {**multipart, "content-length": "10"},  # declared shorter than sent
+    ):
+        refused(client, world, tally, "POST", url, content=_cut_off(10), headers=headers)
+    for bad in ("<html>", "MZ\x90", "PK\x03\x04junk", "GIF89a", "%PDF"[:3]):
+        files = {
+            "file_1": ("ok.pdf", PDF, "application/pdf"),
+            "file_2": ("bad.pdf", bad.encode(), "application/pdf"),
+        }
+        refused(client, world, tally, "POST", url, data={"content": "x"}, files=files)
+    for digit in ("²", "³", "¹", "٣", "۴", "१", "১", "１", "𝟗", "⑤", "Ⅻ", "1_000", " 1 2", "0x1f"):
+        refused(client, world, tally, "POST", url, data={"content": "x", "count_events": digit})
+    login(client)
+    for raw in ("9" * 20, "2147483648", str(2**63), "-1", "0", "1e3", "²", "٣", "%20", "1.0"):
+        refused(client, world, tally, "GET", f"/office/task/{raw}")
+        refused(client, world, tally, "GET", f"/office/evidence/{raw}")
+    copied = dict(client.cookies)
+    token = csrf_of(client, "/office")
+    client.post("/office/logout", data={"csrf": token})
+    client.cookies.update(copied)
+    tid = task_id(world, REPORT_KEY)
+    for path in ("/office", f"/office/task/{tid}", "/director"):
+        refused(client, world, tally, "GET", path)  # the copied cookie opens nothing
+    refused(client, world, tally, "POST", f"/office/task/{tid}/accept", data={"csrf": token})
+    client.cookies.clear()
+    signer = world.mailer.links._serializer
+    good = {"u": "TDC", "t": "iso-training/TDC/plan#1", "e": "2025-08-10", "p": world.plan.code}
+    for odd in (
+        {"g": float("inf")},
+        {"g": float("-inf")},
+        {"g": 1e400},
+        {"g": "1"},
+        {"g": True},
+        {"g": 2**63},
+        {"u": 1},
+        {"e": 20250810},
+        {"t": None},
+        {"z": 1},
+    ):
+        refused(client, world, tally, "GET", f"/t/{signer.dumps({**good, **odd})}")
+    token = csrf_of(client, "/office/login")
+    for i in range(6):
+        refused(
+            client,
+            world,
+            tally,
+            "POST",
+            "/office/login",
+            data={"csrf": token, "username": f"ai-{i}", "password": "x"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        )
 
 
 def _hostile_forms(client: TestClient, world: World, tally: Tally) -> None:
