@@ -35,20 +35,30 @@ def up(
 
     With --postgres and --workers: the production set-up (deploy/README.md) on one machine.
 
+    The API grants cross-origin calls to the UI's origin only (PREFECT_SERVER_CORS_ALLOWED_ORIGINS).
+
+    PREFECT_SERVER_API_AUTH_STRING='user:password': the server asks for it, the stack answers.
+
     Example: cchc up --check
 
     Example: cchc up --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cchc --workers 2
+
+    Example: PREFECT_SERVER_API_AUTH_STRING='admin:long-random' cchc up
     """
     try:
         databases = RehearsalDatabases.parse(postgres) if postgres else None
     except RehearsalError as exc:
         raise typer.BadParameter(str(exc), param_hint="--postgres") from None
-    stack = Stack(
-        settings(),
-        say=lambda line: out.print(line, highlight=False, markup=False),
-        workers=workers,
-        postgres=databases,
-    )
+    try:
+        stack = Stack(
+            settings(),
+            say=lambda line: out.print(line, highlight=False, markup=False),
+            workers=workers,
+            postgres=databases,
+        )
+    except StackError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

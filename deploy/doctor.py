@@ -12,7 +12,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from deploy.probes import PREFECT_YAML, PrefectApi, expected_deployments, http_problem, smtp_problem
+from deploy.probes import (
+    PREFECT_YAML,
+    UNAUTHORIZED,
+    PrefectApi,
+    expected_deployments,
+    http_problem,
+    smtp_problem,
+)
 from services.settings import Settings
 from storage.db import make_engine
 from storage.migrate import SchemaOutdated, current_revision, require_current
@@ -116,8 +123,14 @@ def _prefect(settings: Settings, api: PrefectApi | None) -> Check:
     problem = api.health_problem()
     if problem is None:
         return Check("Prefect API", True, f"{api.url} healthy")
-    if "answered 401" in problem:
-        return Check("Prefect API", False, problem, "export PREFECT_API_AUTH_STRING='user:pass'")
+    if UNAUTHORIZED in problem:
+        return Check(
+            "Prefect API",
+            False,
+            problem,
+            "export PREFECT_API_AUTH_STRING='user:password'   (the server's "
+            "PREFECT_SERVER_API_AUTH_STRING; in production /etc/cchc/cchc.env has it)",
+        )
     return Check(
         "Prefect API",
         False,

@@ -20,6 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT_YAML = ROOT / "prefect.yaml"
+UNAUTHORIZED = "answered 401 Unauthorized"  # how a probe says the credentials were refused
 
 
 def expected_deployments(path: Path = PREFECT_YAML) -> dict[str, str]:
@@ -57,13 +58,25 @@ class PrefectApi:
         return response.json()
 
     def health_problem(self) -> str | None:
-        try:
-            self._call("GET", "/health")
-        except httpx.HTTPStatusError as exc:
-            return f"{self.url}/health answered {exc.response.status_code}"
-        except (httpx.HTTPError, ValueError) as exc:
-            return f"{self.url} does not answer ({_short(exc)})"
+        """Whether the API answers and takes our credentials. Prefect lets anyone read /health
+        (PREFECT_SERVER_API_AUTH_STRING exempts it), so a read that needs them follows."""
+        for path in ("/health", "/admin/version"):
+            try:
+                self._call("GET", path)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 401:
+                    return self._unauthorized()
+                return f"{self.url}{path} answered {exc.response.status_code}"
+            except (httpx.HTTPError, ValueError) as exc:
+                return f"{self.url} does not answer ({_short(exc)})"
         return None
+
+    def _unauthorized(self) -> str:
+        if not self.auth_string:
+            why = "the server asks for an auth string and PREFECT_API_AUTH_STRING is not set"
+        else:
+            why = "PREFECT_API_AUTH_STRING is not the server's PREFECT_SERVER_API_AUTH_STRING"
+        return f"{self.url} {UNAUTHORIZED}: {why}"
 
     def work_pool_exists(self, pool: str) -> bool:
         try:

@@ -18,7 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from deploy.postgres import RehearsalDatabases, RehearsalError
-from deploy.probes import PrefectApi, expected_deployments, http_problem, smtp_problem
+from deploy.probes import (
+    UNAUTHORIZED,
+    PrefectApi,
+    expected_deployments,
+    http_problem,
+    smtp_problem,
+)
 from notifications.sink import start_sink
 from services.settings import Settings
 from storage.migrate import upgrade
@@ -26,6 +32,7 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 CCHC = str(Path(sys.executable).with_name("cchc"))
+CORS_ALIAS = "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"  # Prefect reads either name
 
 
 class StackError(RuntimeError):
@@ -48,6 +55,11 @@ class Stack:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise StackError("at least one worker is needed to run the deployments")
+        if os.environ.get("PREFECT_SERVER_API_AUTH_STRING") == "":
+            raise StackError(
+                "PREFECT_SERVER_API_AUTH_STRING is empty: the server would refuse every client; "
+                "unset it or give it 'user:password'"
+            )
         if self.postgres is not None:
             self.settings = self.settings.model_copy(
                 update={"database_url": self.postgres.cchc_url}
@@ -57,6 +69,16 @@ class Stack:
     def api_url(self) -> str:
         s = self.settings.stack
         return f"http://{s.host}:{s.prefect_port}/api"
+
+    @property
+    def ui_origins(self) -> list[str]:
+        """Where a browser loads the UI from: the server's address (and `localhost` too when
+        that is 127.0.0.1, as people type it). The UI calls the API at PREFECT_API_URL."""
+        s = self.settings.stack
+        origins = [f"http://{s.host}:{s.prefect_port}"]
+        if s.host == "127.0.0.1":
+            origins.append(f"http://localhost:{s.prefect_port}")
+        return origins
 
     @property
     def home(self) -> Path:
@@ -90,8 +112,13 @@ class Stack:
         env.setdefault("CCHC_MAIL__BACKEND", "smtp")
         env.setdefault("CCHC_MAIL__SMTP__HOST", s.host)
         env.setdefault("CCHC_MAIL__SMTP__PORT", str(s.sink_port))
-        if env.get("PREFECT_SERVER_API_AUTH_STRING"):  # the server asks; our clients answer
-            env.setdefault("PREFECT_API_AUTH_STRING", env["PREFECT_SERVER_API_AUTH_STRING"])
+        # A browser grants cross-origin calls only to the UI's own pages, not to any site the
+        # user visits (Prefect's default is *). Methods and headers stay Prefect's: they apply
+        # to a granted origin only. A value of the user's wins, under either of its names.
+        if not {"PREFECT_SERVER_CORS_ALLOWED_ORIGINS", CORS_ALIAS} & env.keys():
+            env["PREFECT_SERVER_CORS_ALLOWED_ORIGINS"] = ",".join(self.ui_origins)
+        if env.get("PREFECT_SERVER_API_AUTH_STRING"):  # the server asks; its clients answer
+            env["PREFECT_API_AUTH_STRING"] = env["PREFECT_SERVER_API_AUTH_STRING"]
         return env
 
     def api(self) -> PrefectApi:
@@ -110,9 +137,6 @@ class Stack:
         )
         if done.returncode != 0:
             raise StackError(f"{what} failed:\n{done.stdout}\n{done.stderr}")
-
-    def healthy(self) -> bool:
-        return self.api().health_problem() is None
 
     def start(self) -> None:
         s = self.settings
@@ -161,15 +185,26 @@ class Stack:
 
     def _server(self) -> None:
         s = self.settings.stack
+        auth = self.env().get("PREFECT_SERVER_API_AUTH_STRING")
         self._spawn(
             "server", [PREFECT, "server", "start", "--host", s.host, "--port", str(s.prefect_port)]
         )
         deadline = time.monotonic() + 240
-        while not self.healthy():
+        while (problem := self.api().health_problem()) is not None:
+            if UNAUTHORIZED in problem:
+                raise StackError(f"Prefect API: {problem}")
             if self.processes["server"].poll() is not None or time.monotonic() > deadline:
                 raise StackError(f"Prefect server did not start; see {self.home}/server.log")
             time.sleep(1)
-        self.say(f"Prefect API and UI on http://{s.host}:{s.prefect_port}")
+        where = f"http://{s.host}:{s.prefect_port}"
+        if auth:
+            self.say(f"Prefect API and UI on {where}, behind PREFECT_SERVER_API_AUTH_STRING")
+        else:
+            self.say(
+                f"Prefect API and UI on {where} without an auth string: any program on this "
+                "machine can use them; set PREFECT_SERVER_API_AUTH_STRING (deploy/README.md, "
+                "Security)"
+            )
 
     def _load_plan(self) -> None:
         from cli.common import calendar, directory
@@ -210,7 +245,8 @@ class Stack:
         api = self.api()
         problem = api.health_problem()
         if problem:
-            return [f"Prefect API: {problem}; see {self.home}/server.log"]
+            log = "" if UNAUTHORIZED in problem else f"; see {self.home}/server.log"
+            return [f"Prefect API: {problem}{log}"]
         try:
             found = api.deployment_problems(expected_deployments())
         except httpx.HTTPError as exc:
