@@ -37,7 +37,9 @@ def up(
 
     The API grants cross-origin calls to the UI's origin only (PREFECT_SERVER_CORS_ALLOWED_ORIGINS).
 
-    PREFECT_SERVER_API_AUTH_STRING='user:password': the server asks for it, the stack answers.
+    The API asks every caller for PREFECT_SERVER_API_AUTH_STRING, when it is set.
+
+    Else for a string made at the first start, kept in <Prefect home>/api-auth-string.
 
     Example: cchc up --check
 

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.probes import (
     UNAUTHORIZED,
@@ -32,7 +33,6 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 CCHC = str(Path(sys.executable).with_name("cchc"))
-CORS_ALIAS = "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"  # Prefect reads either name
 
 
 class StackError(RuntimeError):
@@ -56,10 +56,7 @@ class Stack:
         if self.workers < 1:
             raise StackError("at least one worker is needed to run the deployments")
         if os.environ.get("PREFECT_SERVER_API_AUTH_STRING") == "":
-            raise StackError(
-                "PREFECT_SERVER_API_AUTH_STRING is empty: the server would refuse every client; "
-                "unset it or give it 'user:password'"
-            )
+            raise StackError(EMPTY_AUTH)
         if self.postgres is not None:
             self.settings = self.settings.model_copy(
                 update={"database_url": self.postgres.cchc_url}
@@ -71,18 +68,12 @@ class Stack:
         return f"http://{s.host}:{s.prefect_port}/api"
 
     @property
-    def ui_origins(self) -> list[str]:
-        """Where a browser loads the UI from: the server's address (and `localhost` too when
-        that is 127.0.0.1, as people type it). The UI calls the API at PREFECT_API_URL."""
-        s = self.settings.stack
-        origins = [f"http://{s.host}:{s.prefect_port}"]
-        if s.host == "127.0.0.1":
-            origins.append(f"http://localhost:{s.prefect_port}")
-        return origins
-
-    @property
     def home(self) -> Path:
         return (ROOT / self.settings.stack.prefect_home).resolve()
+
+    @property
+    def auth_file(self) -> Path:
+        return self.home / AUTH_FILE
 
     @property
     def worker_names(self) -> list[str]:
@@ -112,13 +103,7 @@ class Stack:
         env.setdefault("CCHC_MAIL__BACKEND", "smtp")
         env.setdefault("CCHC_MAIL__SMTP__HOST", s.host)
         env.setdefault("CCHC_MAIL__SMTP__PORT", str(s.sink_port))
-        # A browser grants cross-origin calls only to the UI's own pages, not to any site the
-        # user visits (Prefect's default is *). Methods and headers stay Prefect's: they apply
-        # to a granted origin only. A value of the user's wins, under either of its names.
-        if not {"PREFECT_SERVER_CORS_ALLOWED_ORIGINS", CORS_ALIAS} & env.keys():
-            env["PREFECT_SERVER_CORS_ALLOWED_ORIGINS"] = ",".join(self.ui_origins)
-        if env.get("PREFECT_SERVER_API_AUTH_STRING"):  # the server asks; its clients answer
-            env["PREFECT_API_AUTH_STRING"] = env["PREFECT_SERVER_API_AUTH_STRING"]
+        guard(env, host=s.host, port=s.prefect_port, home=self.home)
         return env
 
     def api(self) -> PrefectApi:
@@ -165,6 +150,15 @@ class Stack:
             f"{self.workers} worker(s) on pool {s.stack.work_pool} "
             f"({', '.join(self.worker_names)}); logs in {self.home}/"
         )
+        string = (
+            "$PREFECT_SERVER_API_AUTH_STRING"
+            if os.environ.get("PREFECT_SERVER_API_AUTH_STRING")
+            else f"$(cat {self.auth_file})"
+        )
+        self.say(
+            f'in another shell: export PREFECT_API_URL={self.api_url} PREFECT_API_AUTH_STRING="'
+            f'{string}"'
+        )
 
     def _databases(self) -> None:
         if self.postgres is not None:
@@ -185,7 +179,6 @@ class Stack:
 
     def _server(self) -> None:
         s = self.settings.stack
-        auth = self.env().get("PREFECT_SERVER_API_AUTH_STRING")
         self._spawn(
             "server", [PREFECT, "server", "start", "--host", s.host, "--port", str(s.prefect_port)]
         )
@@ -197,13 +190,12 @@ class Stack:
                 raise StackError(f"Prefect server did not start; see {self.home}/server.log")
             time.sleep(1)
         where = f"http://{s.host}:{s.prefect_port}"
-        if auth:
+        if os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
             self.say(f"Prefect API and UI on {where}, behind PREFECT_SERVER_API_AUTH_STRING")
         else:
             self.say(
-                f"Prefect API and UI on {where} without an auth string: any program on this "
-                "machine can use them; set PREFECT_SERVER_API_AUTH_STRING (deploy/README.md, "
-                "Security)"
+                f"Prefect API and UI on {where}, behind the auth string in {self.auth_file} "
+                "(the UI asks for it once)"
             )
 
     def _load_plan(self) -> None:

@@ -18,7 +18,7 @@ from domain.policy import STAGE_LABELS_VI, Stage
 from domain.status import BUCKET_LABELS_VI, Bucket
 from domain.vi import dmy
 from domain.year_end import YEAR_END
-from portal.auth import LoginThrottle, client_address
+from portal.auth import SESSION_COOKIE, LoginThrottle, client_address
 from portal.headers import csp_allowing_styles_of
 from services import office, review, uploads
 from services.accounts import authenticate
@@ -89,8 +89,11 @@ def office_routes(portal: Portal, resume_later: Callable[[str, str], None]) -> A
 
     @router.post("/office/logout")
     async def logout(request: Request) -> Response:
-        check_csrf(request, (await request.form()).get("csrf"))
         answer = RedirectResponse("/office/login", 303)
+        if auth.session(request) is None:  # already over (idle, logged out elsewhere)
+            answer.delete_cookie(SESSION_COOKIE)
+            return answer
+        check_csrf(request, (await request.form()).get("csrf"))
         auth.log_out(request, answer)
         return answer
 

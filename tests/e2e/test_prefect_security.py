@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -211,6 +212,24 @@ def test_a_value_of_the_user_s_wins_over_the_stack_s_cors_origins(
     )
     monkeypatch.setenv("PREFECT_SERVER_CORS_ALLOWED_ORIGINS", "https://prefect.example")
     assert stack.env()["PREFECT_SERVER_CORS_ALLOWED_ORIGINS"] == "https://prefect.example"
+
+
+def test_without_a_string_of_the_user_s_the_stack_makes_one_and_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_SERVER_API_AUTH_STRING", raising=False)
+    settings = Settings(stack=StackSettings(prefect_home=tmp_path / "prefect"))
+    env = Stack(settings, say=lambda _: None).env()
+    made = env["PREFECT_SERVER_API_AUTH_STRING"]
+    assert made.startswith("cchc:")
+    assert len(made) >= 30
+    assert env["PREFECT_API_AUTH_STRING"] == made  # the stack's own processes answer with it
+    kept = tmp_path / "prefect" / "api-auth-string"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    again = Stack(settings, say=lambda _: None).env()  # the next `cchc up`: the same string
+    assert again["PREFECT_SERVER_API_AUTH_STRING"] == made
+    monkeypatch.setenv("PREFECT_SERVER_API_AUTH_STRING", AUTH)  # the user's own wins
+    assert Stack(settings, say=lambda _: None).env()["PREFECT_API_AUTH_STRING"] == AUTH
 
 
 def doctor(env: dict[str, str], folder: Path, **settings: str) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -100,11 +101,14 @@ def test_doctor_passes_against_the_running_rehearsal(
     with rehearsal(base_url, stack_env, tmp_path) as up:
         doctor_env = stack_env | {
             "PREFECT_API_URL": f"http://127.0.0.1:{stack_env['CCHC_STACK__PREFECT_PORT']}/api",
+            "PREFECT_API_AUTH_STRING": auth_string(stack_env),
             "CCHC_DATABASE_URL": cchc_url(base_url),
             "CCHC_MAIL__BACKEND": "smtp",
             "CCHC_MAIL__SMTP__PORT": stack_env["CCHC_STACK__SINK_PORT"],
             "CCHC_PORTAL__BASE_URL": f"http://127.0.0.1:{stack_env['CCHC_STACK__PORTAL_PORT']}",
         }
+        anonymous = httpx.get(f"{doctor_env['PREFECT_API_URL']}/admin/version", timeout=10)
+        assert anonymous.status_code == 401  # the string cchc up made guards the API
         deadline = time.monotonic() + 120  # the workers' first heartbeats may still be due
         while True:
             doctor = subprocess.run(
@@ -115,7 +119,8 @@ def test_doctor_passes_against_the_running_rehearsal(
                 timeout=120,
                 check=False,
             )
-            if doctor.returncode == 0 or time.monotonic() > deadline:
+            both = "2 online worker(s)" in doctor.stdout  # one may pass before the other beats
+            if (doctor.returncode == 0 and both) or time.monotonic() > deadline:
                 break
             time.sleep(2)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
@@ -144,6 +149,12 @@ def rehearsal(
         finally:
             up.send_signal(signal.SIGINT)
             up.wait(timeout=120)
+
+
+def auth_string(stack_env: dict[str, str]) -> str:
+    """The string the rehearsal's API asks for: `cchc up` made it in its Prefect home."""
+    home = Path(stack_env["CCHC_STACK__PREFECT_HOME"])
+    return (home / "api-auth-string").read_text(encoding="utf-8").strip()
 
 
 def cchc_url(base_url: str) -> str:

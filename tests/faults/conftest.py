@@ -11,7 +11,7 @@ import pytest
 
 from flows import common
 from tests.conftest import UNITS_PATH
-from tests.e2e.test_up_postgres import base_url, cchc_url, rehearsal, stack_env
+from tests.e2e.test_up_postgres import auth_string, base_url, cchc_url, rehearsal, stack_env
 from tests.integration.conftest import world as world
 
 __all__ = ["base_url", "stack_env", "world"]
@@ -28,6 +28,7 @@ def stack(
             "CCHC_UNITS_PATH": str(UNITS_PATH),
             "CCHC_MAIL__BACKEND": "memory",
             "PREFECT_API_URL": f"http://127.0.0.1:{stack_env['CCHC_STACK__PREFECT_PORT']}/api",
+            "PREFECT_API_AUTH_STRING": auth_string(stack_env),
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)

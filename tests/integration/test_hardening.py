@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +55,27 @@ def cut_off_body(*, cut: int = 1500) -> bytes:
         'Content-Disposition: form-data; name="file_1"; filename="bien-ban.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode() + PDF[:cut]
+
+
+def hand_in_pdf(client: TestClient, world: World) -> Any:
+    """The evidence task's form with one valid PDF."""
+    return client.post(
+        link(world, EVIDENCE_KEY),
+        data={"content": "Minh chứng"},
+        files={"file_1": ("bien-ban.pdf", PDF, "application/pdf")},
+    )
+
+
+def refused_whole(
+    client: TestClient, world: World, uploads: Path, *, status: int, words: str
+) -> None:
+    """The PDF hand-in is refused with `status` and `words`: no row, no stored file."""
+    before = rows(world)
+    answer = hand_in_pdf(client, world)
+    assert answer.status_code == status
+    assert words in answer.text
+    assert rows(world) == before
+    assert files_in(uploads) == []
 
 
 @pytest.fixture
@@ -162,16 +184,7 @@ def test_a_task_that_takes_nothing_more_stores_no_file(
         data={"csrf": csrf_of(client, f"/office/task/{tid}"), "unit": "CCTDC", "reason": "x"},
     )
     assert cancel.status_code == 303
-    before = rows(world)
-    answer = client.post(
-        link(world, EVIDENCE_KEY),
-        data={"content": "Minh chứng"},
-        files={"file_1": ("bien-ban.pdf", PDF, "application/pdf")},
-    )
-    assert answer.status_code == 400
-    assert "Nhiệm vụ không nhận thêm" in answer.text
-    assert rows(world) == before
-    assert files_in(uploads) == []
+    refused_whole(client, world, uploads, status=400, words="Nhiệm vụ không nhận thêm")
 
 
 def test_a_commit_that_fails_takes_its_files_back_out(
@@ -188,26 +201,13 @@ def test_a_commit_that_fails_takes_its_files_back_out(
             "CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON uploads "
             "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_upload()"
         )
-    before = rows(world)
-    answer = client.post(
-        link(world, EVIDENCE_KEY),
-        data={"content": "Minh chứng"},
-        files={"file_1": ("bien-ban.pdf", PDF, "application/pdf")},
-    )
-    assert answer.status_code == 503
-    assert "Chưa lưu được" in answer.text
-    assert rows(world) == before
-    assert files_in(uploads) == []
+    refused_whole(client, world, uploads, status=503, words="Chưa lưu được")
 
 
 def test_the_sweep_removes_day_old_files_no_row_refers_to(
     world: World, client: TestClient, uploads: Path
 ) -> None:
-    kept = client.post(
-        link(world, EVIDENCE_KEY),
-        data={"content": "Minh chứng"},
-        files={"file_1": ("bien-ban.pdf", PDF, "application/pdf")},
-    )
+    kept = hand_in_pdf(client, world)
     assert kept.status_code == 200
     [referenced] = files_in(uploads)
     orphan = uploads / "ab" / "cd" / ("abcd" + "0" * 60)  # left by a request that died

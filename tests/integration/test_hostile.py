@@ -76,6 +76,18 @@ def refused(
     return answer.text
 
 
+def failed_login(
+    client: TestClient,
+    world: World,
+    tally: Tally,
+    token: str,
+    name: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    data = {"csrf": token, "username": name, "password": "đoán-sai"}
+    refused(client, world, tally, "POST", "/office/login", data=data, headers=headers or {})
+
+
 def bad_tokens(world: World) -> list[str]:
     good = link(world).removeprefix("/t/")
     forged = [good[:i] + ("A" if good[i] != "A" else "B") + good[i + 1 :] for i in range(0, 120, 3)]
@@ -180,16 +192,8 @@ def _hardening(client: TestClient, world: World, tally: Tally) -> None:
     ):
         refused(client, world, tally, "GET", f"/t/{signer.dumps({**good, **odd})}")
     token = csrf_of(client, "/office/login")
-    for i in range(6):
-        refused(
-            client,
-            world,
-            tally,
-            "POST",
-            "/office/login",
-            data={"csrf": token, "username": f"ai-{i}", "password": "x"},
-            headers={"X-Forwarded-For": f"198.51.100.{i}"},
-        )
+    for i in range(6):  # another name and forged address each time: still locked by address
+        failed_login(client, world, tally, token, f"ai-{i}", {"X-Forwarded-For": f"198.51.100.{i}"})
 
 
 def _hostile_forms(client: TestClient, world: World, tally: Tally) -> None:
@@ -289,15 +293,8 @@ def _hostile_office(client: TestClient, world: World, tally: Tally) -> None:
 def _brute_force(client: TestClient, world: World, tally: Tally) -> None:
     client.cookies.clear()
     token = csrf_of(client, "/office/login")
-    for i in range(12):  # brute force: 401 × 5, then 429
-        refused(
-            client,
-            world,
-            tally,
-            "POST",
-            "/office/login",
-            data={"csrf": token, "username": "vanphong", "password": f"đoán-{i}"},
-        )
+    for _ in range(12):  # brute force: refused, then locked
+        failed_login(client, world, tally, token, "vanphong")
     refused(
         client,
         world,
