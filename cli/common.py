@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+import httpx
 import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +28,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 @contextmanager
 def cli_errors() -> Iterator[None]:
-    """Domain and input errors → message on stderr and exit 1; nothing else is swallowed."""
+    """Domain and input errors, and a Prefect API refusing our credentials → message on
+    stderr and exit 1; nothing else is swallowed."""
     try:
         yield
     except CchcError as exc:
@@ -36,6 +38,18 @@ def cli_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
     except (OSError, SQLAlchemyError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except httpx.HTTPStatusError as exc:  # Prefect's client errors are of this kind too
+        if exc.response.status_code != 401:
+            raise
+        err.print(
+            f"error: the Prefect API at {exc.request.url.host}:{exc.request.url.port} answered "
+            "401 Unauthorized: export PREFECT_API_AUTH_STRING, the server's "
+            "PREFECT_SERVER_API_AUTH_STRING (after `cchc up`: "
+            '"$(cat var/prefect/api-auth-string)")',
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(1) from None
 
 

@@ -201,6 +201,29 @@ def test_doctor_says_when_the_auth_string_is_missing_or_wrong(
     assert "– work pool cchc-local: not checked" in result.stdout
 
 
+def test_a_cchc_command_without_the_auth_string_says_so_without_a_traceback(
+    up: dict[str, str], tmp_path: Path
+) -> None:
+    shell = {k: v for k, v in up.items() if k != "PREFECT_SERVER_API_AUTH_STRING"}
+    shell |= {
+        "PREFECT_HOME": str(tmp_path / "home"),
+        "PREFECT_API_URL": f"{ui_origin(up)}/api",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+    }
+    done = subprocess.run(
+        [CCHC, "flow", "automations"],
+        env=shell,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "answered 401 Unauthorized: export PREFECT_API_AUTH_STRING" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_value_of_the_user_s_wins_over_the_stack_s_cors_origins(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
