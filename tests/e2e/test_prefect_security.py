@@ -71,9 +71,24 @@ def ui_origin(env: dict[str, str]) -> str:
     return f"http://127.0.0.1:{env['CCHC_STACK__PREFECT_PORT']}"
 
 
+class Patient(httpx.HTTPTransport):
+    """Asks again where Prefect's own client does: 429 and 503 (its SQLite database busy)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(6):
+            response = super().handle_request(request)
+            if response.status_code not in (429, 503) or attempt == 5:
+                break
+            response.close()
+            time.sleep(1 + attempt)
+        return response
+
+
 def api(env: dict[str, str]) -> httpx.Client:
     """The stack's API as its own clients reach it: with the auth string."""
-    return httpx.Client(base_url=f"{ui_origin(env)}/api", auth=(USER, PASSWORD), timeout=10)
+    return httpx.Client(
+        base_url=f"{ui_origin(env)}/api", auth=(USER, PASSWORD), timeout=10, transport=Patient()
+    )
 
 
 def deployment(env: dict[str, str], name: str = "now") -> dict[str, Any]:
