@@ -147,16 +147,6 @@ def main() -> None:
     report(runs)
 
 
-def extrapolate(points: dict[int, float], size: int) -> float | None:
-    """The wall time at `size` on the line through the last two measured points (the
-    example directory counts as 0 synthetic units); None with fewer than two. The cost grew
-    about linearly once the report appendix stopped being quadratic."""
-    if len(points) < 2:
-        return None
-    (x0, y0), (x1, y1) = sorted(points.items())[-2:]
-    return y1 + (y1 - y0) / (x1 - x0) * (size - x1)
-
-
 def report(runs: Runs) -> None:
     run = [int(s) for s in runs.seconds]
     growth = runs.seconds[str(run[-1])] / runs.seconds[str(run[0])] if len(run) > 1 else None
@@ -168,10 +158,6 @@ def report(runs: Runs) -> None:
         and first <= GOAL_SECONDS
         and second / first <= GOAL_GROWTH
     )
-    points = {0: runs.baseline, **{s: runs.seconds[str(s)] for s in run}}
-    estimates = {
-        str(n): round(e) for n in (GOAL_SIZE, 2 * GOAL_SIZE) if (e := extrapolate(points, n))
-    }
     lower = str(GOAL_SIZE) in runs.at_least
     shown = GOAL_SIZE if first is not None or lower or not run else run[-1]
     value = runs.at_least[str(shown)] if lower else runs.seconds.get(str(shown), 0.0)
@@ -192,7 +178,6 @@ def report(runs: Runs) -> None:
         events_not_emitted_per_size=runs.events_not_emitted,
         growth=round(growth, 3) if growth is not None else None,
         growth_between=[run[0], run[-1]] if len(run) > 1 else None,
-        extrapolated_s=estimates or None,
         stopped=runs.stopped or None,
         at_least_s=runs.at_least or None,
     )
@@ -200,8 +185,6 @@ def report(runs: Runs) -> None:
         f"P2 sizes {run}: {runs.seconds} s; growth {entry['growth']} between "
         f"{entry['growth_between']}; baseline {runs.baseline:.1f} s; goal met: {met}"
     )
-    if estimates:
-        print(f"P2 extrapolated (linear through the last two sizes, not measured): {estimates} s")
 
 
 if __name__ == "__main__":

@@ -5,14 +5,17 @@ that never reported."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import docx
 import pytest
 
-from domain.status import Bucket
-from domain.task import TaskState
 from flows import common
 from services.demo import run_demo
 from services.settings import Settings
@@ -39,25 +42,64 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return out, result.summary
 
 
-def test_every_task_has_an_outcome(replayed: tuple[Path, dict[str, Any]]) -> None:
+def database(out: Path) -> sqlite3.Connection:
+    """The replay's own database, read with plain SQL (not through the code under test)."""
+    return sqlite3.connect(f"file:{out / 'cchc.db'}?mode=ro", uri=True)
+
+
+def expected_outcome(state: str, due_on: str, submitted_at: str | None, until: date) -> str:
+    """QĐ 42 buckets written out: done on time or late by the local day of the hand-in."""
+    due = date.fromisoformat(due_on)
+    if state in ("submitted", "accepted") and submitted_at:
+        handed_in = datetime.fromisoformat(submitted_at).replace(tzinfo=UTC)
+        on_time = handed_in.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() <= due
+        return "done_on_time" if on_time else "done_late"
+    if state == "cancelled":
+        return "cancelled"
+    return "overdue" if until > due else "in_progress"
+
+
+def test_every_task_has_the_outcome_its_database_row_gives(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
     out, summary = replayed
     assert summary == json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    tasks = summary["tasks"]
-    known = {b.value for b in Bucket} | {s.value for s in TaskState}
-    assert len(tasks["outcome"]) == tasks["total"] == 191  # 180 activity tasks + 11 reports
-    assert set(tasks["outcome"].values()) <= known
-    assert sum(tasks["by_outcome"].values()) == tasks["total"]
-    assert tasks["outcome"]["year-end-report/TTUD/report#1"] == Bucket.OVERDUE.value
-    assert tasks["by_outcome"][Bucket.DONE_LATE.value] == summary["submissions"]["late"]
+    until = datetime.fromisoformat(summary["simulated_until"]).date()
+    with closing(database(out)) as db:
+        rows = db.execute(
+            "SELECT a.code, u.code, t.stage, t.seq, t.state, t.due_on, t.submitted_at "
+            "FROM tasks t JOIN activities a ON a.id = t.activity_id "
+            "JOIN units u ON u.id = t.unit_id"
+        ).fetchall()
+    expected = {
+        f"{activity}/{unit}/{stage}#{seq}": expected_outcome(state, due, at, until)
+        for activity, unit, stage, seq, state, due, at in rows
+    }
+    assert len(expected) == 191  # 180 activity tasks + 11 unit reports
+    assert summary["tasks"]["outcome"] == expected
+    assert summary["tasks"]["total"] == len(expected)
+    assert expected["year-end-report/TTUD/report#1"] == "overdue"  # the unit that never reported
+    late = sum(1 for v in expected.values() if v == "done_late")
+    assert summary["tasks"]["by_outcome"]["done_late"] == late > 0
 
 
-def test_the_mails_add_up_to_the_eml_files(replayed: tuple[Path, dict[str, Any]]) -> None:
+def test_the_mails_match_the_eml_files_and_the_submissions(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
     out, summary = replayed
-    mails = summary["mails"]
-    assert sum(mails["by_kind"].values()) == mails["total"] == mails["eml_files"]
-    assert len(list((out / "mail").glob("*.eml"))) == mails["total"]
-    assert mails["by_kind"]["submission_receipt"] == summary["submissions"]["total"]
-    assert mails["by_kind"]["report_submitted"] == 1
+    emls = list((out / "mail").glob("*.eml"))
+    subjects = [
+        str(message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]) for p in emls
+    ]
+    with closing(database(out)) as db:
+        (handed_in,) = db.execute("SELECT count(*) FROM submissions").fetchone()
+        (sent,) = db.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()
+    assert summary["mails"]["total"] == len(emls) == sent
+    receipts = sum(1 for s in subjects if s.startswith("[CCHC 2025] Đã nhận:"))
+    assert receipts == handed_in == summary["submissions"]["total"] == 190
+    assert summary["mails"]["by_kind"]["submission_receipt"] == receipts
+    reports = sum(1 for s in subjects if s.startswith("[CCHC 2025] Báo cáo số"))
+    assert summary["mails"]["by_kind"]["report_submitted"] == reports == 1  # to UBND tỉnh, once
 
 
 def test_every_rung_of_every_ladder_fired(replayed: tuple[Path, dict[str, Any]]) -> None:

@@ -50,6 +50,9 @@ def step(run_id: Any, params: dict[str, Any]) -> str:
         return str(client.read_flow_run(run_id).state_name)
 
 
+HANDED_IN = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)  # a fixed instant, not today
+
+
 def hand_in(stage: Stage) -> None:
     ctx = plan_context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
@@ -57,7 +60,7 @@ def hand_in(stage: Stage) -> None:
             uow,
             ctx.mailer,
             TaskKey(ACTIVITY, "TDC", stage),
-            at=datetime.now(UTC),
+            at=HANDED_IN,
             by="tdc@skhcn.example.invalid",
             payload={"stage": stage.value},
         )

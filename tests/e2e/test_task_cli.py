@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,18 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> None:
     first = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
     assert first.exit_code == 0, first.output
-    assert "reminders" in first.stdout
+    # Nothing was handed in since April: reminders and escalations are due, one mail each
+    # reminder plus one digest for the Director listing every escalated task.
+    fired = re.search(
+        r"(\d+) reminders, (\d+) overdue, (\d+) escalated \(digest sent\); mail: (\d+) sent",
+        first.stdout,
+    )
+    assert fired, first.stdout
+    reminders, overdue, escalated, sent = map(int, fired.groups())
+    assert reminders > 0
+    assert escalated > 0
+    assert sent == reminders + overdue + 1
+    assert len(list(Path(env["CCHC_MAIL__FILE_DIR"]).glob("*.eml"))) == sent
     again = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
     assert "0 reminders, 0 overdue, 0 escalated" in again.stdout
     saturday = runner.invoke(app, ["sweep", "--now", "2025-11-08T07:30"], env=env)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from domain.task import TaskState
 from services.context import PlanContext
 from services.tasks import submit
@@ -19,7 +17,7 @@ def hand_in_everything(ctx: PlanContext, *, activity: str | None = None) -> int:
                     uow,
                     ctx.mailer,
                     task.key,
-                    at=datetime.now(UTC),
+                    at=ctx.app.clock.now(),  # the stack's own clock: the system's
                     by=f"unit:{task.key.unit}",
                     payload={"content": "Đã thực hiện"},
                 )

@@ -15,7 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,7 @@ def hand_in_through_the_portal(stack: dict[str, str], ctx: PlanContext, task_key
     token = signer.token(
         unit=unit,
         task=task_key,
-        expires_on=datetime.now(UTC).date() + timedelta(days=30),
+        expires_on=ctx.app.clock.now().date() + timedelta(days=30),
         plan=ctx.plan.code,
     )
     answer = httpx.post(
@@ -193,7 +193,12 @@ def hand_in(ctx: PlanContext, stage: Stage, seq: int = 1) -> int:
     for key in keys:
         with ctx.app.uow() as uow:
             submit(
-                uow, ctx.mailer, key, at=datetime.now(UTC), by=key.unit, payload={"content": "Xong"}
+                uow,
+                ctx.mailer,
+                key,
+                at=ctx.app.clock.now(),
+                by=key.unit,
+                payload={"content": "Xong"},
             )
     return len(keys)
 

@@ -13,7 +13,6 @@ from documents.report_files import write_report_files
 from documents.report_text import render_markdown
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
-from domain.phrases import TimeWindow
 from domain.policy import Role, Stage
 from domain.report import FormResult, ReportData, UnitAppendix
 from domain.status import Bucket
@@ -24,11 +23,11 @@ from domain.year_end import (
     YEAR_END_TITLE,
     revision_key,
     unit_report_tasks,
-    year_end_dates,
 )
 from services.context import plan_context
 from services.report_data import build_report_data
 from services.tasks import submit
+from services.year_end import open_unit_reports
 from storage.repositories import unit_ids
 from tests.integration.conftest import World
 
@@ -68,28 +67,23 @@ def hand_in(
         )
 
 
-def open_year_end(
-    world: World,
-    directory: UnitDirectory,
-    calendar: WorkingCalendar,
-    extra: list[Task] | None = None,
-) -> None:
-    """What the year-end service does first: one report task per unit under YEAR_END."""
-    plan = world.plan
-    tasks = [*unit_report_tasks(plan, directory, calendar), *(extra or [])]
-    dates = year_end_dates(plan, calendar)
-    window = TimeWindow(dates.opens_on, dates.unit_due, plan.reporting.unit_report.deadline)
+def open_year_end(world: World, extra: list[Task] | None = None) -> None:
+    """The year-end service opens one report task per unit (the service itself, not a copy);
+    `extra` tasks are added beside them, as later steps of the year-end flow would."""
+    ctx = plan_context(world.plan.code, world.app)
+    open_unit_reports(ctx, now=world.clock.now())
+    if not extra:
+        return
     with world.app.uow() as uow:
-        plan_row = uow.plans.row(plan.code)
+        plan_row = uow.plans.row(world.plan.code)
         assert plan_row is not None
-        number = len(plan.activities) + 1
-        activity = uow.plans.save_activity(plan_row, number, YEAR_END, YEAR_END_TITLE, window)
-        ids = unit_ids(uow.session, [t.key.unit for t in tasks])
-        for task in tasks:
+        opened = next(iter(uow.tasks.keyed_rows(plan_id=plan_row.id, activity=YEAR_END).values()))
+        ids = unit_ids(uow.session, [t.key.unit for t in extra])
+        for task in extra:
             uow.tasks.add(
                 task,
                 plan_id=plan_row.id,
-                activity_id=activity.id,
+                activity_id=opened.activity_id,
                 unit_id=ids[task.key.unit],
                 at=world.clock.now(),
             )
@@ -143,7 +137,7 @@ def test_only_the_latest_version_of_a_submission_counts(
     body = payload("Bản cuối.", counts={"news": 6}, topics=["5e"], proposals="Cấp thêm kinh phí.")
     assert hand_in(world, BULLETINS_CDS, date(2025, 11, 12), body, second) == 2
     # The unit's year-end report repeats its figures: they are not added to the form again.
-    open_year_end(world, directory, calendar)
+    open_year_end(world)
     hand_in(
         world,
         year_end_key("CDS"),
@@ -175,7 +169,7 @@ def test_file_evidence_is_named_and_topics_come_from_submissions_and_evidence(wo
 def test_a_unit_without_a_year_end_report_is_missing_and_named(
     world: World, directory: UnitDirectory, calendar: WorkingCalendar
 ) -> None:
-    open_year_end(world, directory, calendar)
+    open_year_end(world)
     reporting = [t.key.unit for t in unit_report_tasks(world.plan, directory, calendar)]
     for unit in reporting:
         if unit != "TTRA":
@@ -198,7 +192,7 @@ def test_before_the_year_end_tasks_exist_every_unit_is_missing(world: World) -> 
 def test_difficulties_and_proposals_of_units_appear(
     world: World, directory: UnitDirectory, calendar: WorkingCalendar
 ) -> None:
-    open_year_end(world, directory, calendar)
+    open_year_end(world)
     hand_in(
         world,
         year_end_key("BBT"),
@@ -266,7 +260,7 @@ def test_the_offices_revision_is_written_into_the_assessment(
 ) -> None:
     key = revision_key(directory.office, 1)
     revision = Task(key, Role.LEAD, date(2025, 11, 17), date(2025, 11, 21))
-    open_year_end(world, directory, calendar, extra=[revision])
+    open_year_end(world, extra=[revision])
     body = payload(
         "Công tác tuyên truyền được triển khai đồng bộ.\nNhiều hình thức mới.",
         difficulties="Một số đơn vị báo cáo chậm.",
