@@ -18,7 +18,7 @@ from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
 from domain.ladder import rung_date
 from domain.plan import Plan
-from domain.policy import STAGE_LABELS_VI, NoticeKind, Role, Rung
+from domain.policy import NoticeKind, Role, Rung, stage_label
 from domain.schedule import ActivitySchedule, StageSlot, build_schedule
 from domain.units import UnitDirectory
 from domain.vi import dmy
@@ -206,10 +206,8 @@ def activity_diagram(
 
 
 def _label(schedule: ActivitySchedule, slot: StageSlot) -> str:
-    label = STAGE_LABELS_VI[slot.stage]
-    if sum(1 for s in schedule.slots if s.stage is slot.stage) > 1:
-        return f"{label} (kỳ {slot.seq})"
-    return label
+    repeated = sum(1 for s in schedule.slots if s.stage is slot.stage) > 1
+    return stage_label(slot.stage, slot.seq, numbered=repeated)
 
 
 def year_end_diagram(plan: Plan, *, directory: UnitDirectory, calendar: WorkingCalendar) -> Diagram:

@@ -4,7 +4,7 @@ CchcError
  ├── PlanInvalid            a plan or unit directory breaks the schema or its own rules
  ├── PhraseError            a Vietnamese date, deadline or time-window phrase cannot be read
  ├── CalendarError          the working-day calendar cannot answer (e.g. a year out of range)
- ├── IllegalTransition      a task was asked to move where its lifecycle does not allow
+ ├── IllegalTransition      a task or report draft asked to move where its lifecycle forbids
  └── NotFound               a plan, unit or task that does not exist
 """
 
@@ -50,7 +50,7 @@ class CalendarError(CchcError):
 
 
 class IllegalTransition(CchcError):
-    """A task lifecycle transition that the state machine does not allow."""
+    """A task or report draft transition that its state machine does not allow."""
 
 
 class NotFound(CchcError, LookupError):

@@ -24,6 +24,21 @@ STAGE_LABELS_VI = {
 }
 
 
+def stage_label(
+    stage: Stage, seq: int, *, numbered: bool | None = None, inline: bool = False
+) -> str:
+    """A stage's name with its period: "Thực hiện (kỳ 2)", or inline in a run's headline
+    "thực hiện kỳ 2". `numbered`: whether the period shows; by default for the execute
+    stage only (its check-ins are periods)."""
+    label = STAGE_LABELS_VI[stage]
+    if numbered is None:
+        numbered = stage is Stage.EXECUTE
+    if inline:
+        label = label.lower()
+        return f"{label} kỳ {seq}" if numbered else label
+    return f"{label} (kỳ {seq})" if numbered else label
+
+
 class Role(StrEnum):
     LEAD = "lead"  # đơn vị chủ trì
     COORDINATOR = "coordinator"  # đơn vị phối hợp

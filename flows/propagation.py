@@ -15,7 +15,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import suspend_flow_run
 
-from domain.policy import STAGE_LABELS_VI, Stage
+from domain.gates import GateKey
+from domain.policy import Stage, stage_label
 from domain.vi import dmy
 from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
 from services import stages
@@ -100,11 +101,6 @@ def store_report(plan: str, activity: str, now: datetime | None) -> bool:
     return stages.store_report(context(plan), activity, now=instant(now))
 
 
-def _label(stage: Stage, seq: int) -> str:
-    label = STAGE_LABELS_VI[stage].lower()
-    return f"{label} kỳ {seq}" if stage is Stage.EXECUTE else label
-
-
 def wait_for_stage(
     plan: str, activity: str, stage: Stage, seq: int, now: datetime | None, mode: str
 ) -> stages.Progress:
@@ -126,14 +122,15 @@ def wait_for_stage(
         if progress.complete:
             return progress
         wait += 1
-        headline = f"Chờ {_label(stage, seq)}: {progress.done}/{progress.total} đơn vị"
+        label = stage_label(stage, seq, inline=True)
+        headline = f"Chờ {label}: {progress.done}/{progress.total} đơn vị"
         publish_status(plan, activity, headline, now)
         get_run_logger().info(headline)
         if mode == "return":
             return progress
         suspend_flow_run(
             wait_for_input=StageInput.with_initial_data(description=f"### {headline}"),
-            key=f"{stage.value}-{seq}-{progress.done}-{wait}",
+            key=str(GateKey(stage, seq, progress.done, wait)),
             timeout=None,  # deadlines are the sweep's business, never a suspend timeout
         )
 

@@ -13,6 +13,9 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import suspend_flow_run
 
+from domain.gates import DraftGate, GateKey
+from domain.policy import Stage
+from domain.report_draft import SETTLED_STATES, DraftState
 from domain.year_end import YEAR_END
 from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
 from services import year_end
@@ -78,7 +81,7 @@ def director_decision(plan: str, now: datetime | None) -> dict[str, Any]:
     if draft is None:
         return {"state": "none", "version": 0}
     revised = False
-    if draft.state == "returned":
+    if draft.state == DraftState.RETURNED:
         year_end.open_revision(ctx, draft=draft, now=instant(now))
         revised = year_end.revision_in(ctx, version=draft.version)
     return {"state": draft.state, "version": draft.version, "revised": revised}
@@ -121,7 +124,7 @@ def year_end_report(
     while not (got := collection_status(plan, now)).finished:
         waited += 1
         headline = f"Chờ báo cáo năm: {got.done}/{got.total} đơn vị"
-        if not hold(wait, f"report-1-{got.done}-{waited}", headline):
+        if not hold(wait, str(GateKey(Stage.REPORT, 1, got.done, waited)), headline):
             return {"plan": plan, "waiting": "unit-reports", "done": got.done}
     emit(
         "cchc.year-end.collected",
@@ -133,19 +136,19 @@ def year_end_report(
     while True:
         draft = build_draft(plan, now)
         decision = director_decision(plan, now)
-        if decision["state"] in ("approved", "sent"):
+        if decision["state"] in SETTLED_STATES:
             break
         waited += 1
-        if decision["state"] == "returned":
-            key = f"revision-{decision['version']}-0-{waited}"
+        if decision["state"] == DraftState.RETURNED:
+            key = GateKey(DraftGate.REVISION, decision["version"], 0, waited)
             headline = f"Văn phòng hoàn thiện dự thảo lần {decision['version']}"
         else:
-            key = f"director-{draft['version']}-0-{waited}"
+            key = GateKey(DraftGate.DIRECTOR, draft["version"], 0, waited)
             headline = f"Chờ Giám đốc phê duyệt dự thảo lần {draft['version']}"
-        if decision["state"] == "returned" and decision["revised"]:
+        if decision["state"] == DraftState.RETURNED and decision["revised"]:
             continue  # the revision is in: the next pass drafts the version the Director sees
-        if not hold(wait, key, headline):
-            return {"plan": plan, "waiting": key.split("-")[0], "version": draft["version"]}
+        if not hold(wait, str(key), headline):
+            return {"plan": plan, "waiting": key.kind.value, "version": draft["version"]}
     sent = send_report(plan, now)
     emit(
         "cchc.year-end.report-sent",

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from domain.clock import local_date
 from domain.errors import InvalidRequest, NotFound
 from domain.numbers import parse_id
-from domain.policy import STAGE_LABELS_VI, Stage
+from domain.policy import STAGE_LABELS_VI, stage_label
 from domain.status import BUCKET_LABELS_VI, Bucket
 from domain.vi import dmy
 from domain.year_end import YEAR_END
@@ -262,8 +262,7 @@ def _task_values(
         "key": str(task.key),
         "unit": unit.name if unit else task.key.unit,
         "activity": activity,
-        "stage": STAGE_LABELS_VI[task.key.stage]
-        + (f" (kỳ {task.key.seq})" if task.key.stage is Stage.EXECUTE else ""),
+        "stage": stage_label(task.key.stage, task.key.seq),
         "state": task.state.value,
         "colour": COLOURS[office.cell_class(task, now)],
         "due": dmy(task.due_on),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.clock import local_date
 from domain.errors import NotFound
-from domain.policy import STAGE_LABELS_VI, Stage
+from domain.policy import STAGE_LABELS_VI, Stage, stage_label
 from domain.task import DONE_STATES, TaskKey, TaskState
 from domain.vi import dmy, long_date
 from domain.year_end import YEAR_END
@@ -67,8 +67,7 @@ def task_values(
         "activity": activity,
         "unit": unit.name,
         "role": ROLE_LABELS[task.role].lower(),
-        "stage": STAGE_LABELS_VI[key.stage]
-        + (f" (kỳ {key.seq})" if key.stage is Stage.EXECUTE else ""),
+        "stage": stage_label(key.stage, key.seq),
         "stage_code": key.stage.value,
         "due": long_date(task.due_on),
         "days_left_text": f"còn {left} ngày làm việc"

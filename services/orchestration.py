@@ -26,7 +26,9 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
+from domain.gates import DraftGate, GateKey
 from domain.policy import Stage
+from domain.report_draft import DraftState
 from domain.year_end import YEAR_END
 from services import stages, year_end
 from services.context import DEFAULT_PLAN, PlanContext
@@ -50,17 +52,19 @@ class Gate:
     @classmethod
     def parse(cls, flow_run_id: UUID, parameters: dict[str, Any], key: str) -> Gate | None:
         try:
-            stage, seq, done, _wait = key.split("-")
-            return cls(
-                flow_run_id,
-                str(parameters.get("activity") or YEAR_END),  # the year-end flow has none
-                str(parameters.get("plan") or DEFAULT_PLAN),  # the flow's own default
-                Stage(stage),
-                int(seq),
-                int(done),
-            )
-        except (ValueError, KeyError):
+            gate = GateKey.parse(key)
+        except ValueError:
             return None  # not one of our gates
+        if gate.stage is None:
+            return None  # a gate on the report draft: year_end_gates
+        return cls(
+            flow_run_id,
+            str(parameters.get("activity") or YEAR_END),  # the year-end flow has none
+            str(parameters.get("plan") or DEFAULT_PLAN),  # the flow's own default
+            gate.stage,
+            gate.number,
+            gate.done,
+        )
 
 
 def _runs(
@@ -116,8 +120,8 @@ def reconcile(ctx: PlanContext) -> int:
     draft = year_end.latest_draft(ctx)
     for run_id, key in year_end_gates(ctx.plan.code):
         moved = draft is not None and (
-            (key.startswith("director-") and draft.state != "draft")
-            or (key.startswith("revision-") and year_end.revision_in(ctx, version=draft.version))
+            (key.kind is DraftGate.DIRECTOR and draft.state != DraftState.DRAFT)
+            or (key.kind is DraftGate.REVISION and year_end.revision_in(ctx, version=draft.version))
         )
         if moved:
             resume(run_id, note="đối soát: Giám đốc hoặc Văn phòng đã xử lý dự thảo")
@@ -180,15 +184,15 @@ def retry(flow_run_id: UUID, *, note: str) -> bool:
     return result.status is SetStateStatus.ACCEPT
 
 
-def year_end_gates(plan: str) -> list[tuple[UUID, str]]:
+def year_end_gates(plan: str) -> list[tuple[UUID, GateKey]]:
     """The year-end runs waiting for the Director (director-…) or the Office (revision-…)."""
     found = []
     for run in _runs([StateType.PAUSED]):
-        key = (run.state.state_details.pause_key if run.state else None) or ""
-        if (
-            key.startswith(("director-", "revision-"))
-            and (run.parameters.get("plan") or DEFAULT_PLAN) == plan
-        ):
+        try:
+            key = GateKey.parse((run.state.state_details.pause_key if run.state else None) or "")
+        except ValueError:
+            continue  # not one of our gates
+        if isinstance(key.kind, DraftGate) and (run.parameters.get("plan") or DEFAULT_PLAN) == plan:
             found.append((run.id, key))
     return found
 

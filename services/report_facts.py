@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.calendar import WorkingCalendar
 from domain.clock import local_date
-from domain.policy import STAGE_LABELS_VI, Stage
+from domain.policy import Stage, stage_label
 from domain.report import UnitAppendix, UnitTaskLine
 from domain.status import Bucket, bucket
 from domain.task import DONE_STATES, Task, TaskState
@@ -163,11 +163,6 @@ def days_late(task: Task, found: Bucket, *, now: datetime, calendar: WorkingCale
     return max(0, -calendar.working_days_until(until, task.due_on))
 
 
-def stage_label(task: Task) -> str:
-    label = STAGE_LABELS_VI[task.key.stage]
-    return f"{label} (kỳ {task.key.seq})" if task.key.stage is Stage.EXECUTE else label
-
-
 def appendix(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[UnitAppendix]:
     """Every reporting unit with its tasks at `now`; cancelled and unopened tasks left out."""
     titles = {a.code: a.title for a in ctx.plan.activities} | {YEAR_END: YEAR_END_TITLE}
@@ -197,7 +192,7 @@ def _task_lines(
         lines.append(
             UnitTaskLine(
                 activity=titles.get(task.key.activity, task.key.activity),
-                stage=stage_label(task),
+                stage=stage_label(task.key.stage, task.key.seq),
                 due=task.due_on,
                 bucket=found,
                 days_late=days_late(task, found, now=now, calendar=ctx.app.calendar),

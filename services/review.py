@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.errors import InvalidRequest, NotFound
+from domain.errors import IllegalTransition, InvalidRequest, NotFound
+from domain.report_draft import DraftAction, DraftState, apply
 from services.context import PlanContext
 from storage.tables import ReportDraftRow
 
@@ -26,10 +27,13 @@ def decide(
         latest = uow.drafts.latest(plan_id=plan_row.id) if plan_row else None
         if latest is None or latest.version != version:
             raise NotFound(f"report draft v{version} is not the current draft")
-        if latest.state != "draft":
-            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý ({latest.state})")
+        action = DraftAction.APPROVE if approve else DraftAction.RETURN
+        try:
+            new = apply(DraftState(latest.state), action)
+        except IllegalTransition:
+            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý ({latest.state})") from None
         old = {"state": latest.state}
-        latest.state = "approved" if approve else "returned"
+        latest.state = new.value
         latest.comments, latest.decided_by, latest.decided_at = comments.strip(), by, at
         uow.audit.record(
             at=at,

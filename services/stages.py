@@ -10,7 +10,7 @@ from typing import Any
 from documents.bpmn import bpmn_filename, export_bpmn
 from domain.errors import InvalidRequest, NotFound
 from domain.numbers import ID_MAX, parse_natural
-from domain.policy import STAGE_LABELS_VI, Stage
+from domain.policy import Stage, stage_label
 from domain.schedule import StageSlot, schedule_activity
 from domain.status import BUCKET_LABELS_VI, bucket
 from domain.task import DONE_STATES, Action, TaskKey, TaskState
@@ -96,8 +96,7 @@ def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict
 
 
 def _column(stage: Stage, seq: int, due: date) -> str:
-    label = STAGE_LABELS_VI[stage] + (f" (kỳ {seq})" if stage is Stage.EXECUTE else "")
-    return f"{label} – hạn {dmy(due)}"
+    return f"{stage_label(stage, seq)} – hạn {dmy(due)}"
 
 
 def store_report(ctx: PlanContext, activity: str, *, now: datetime) -> bool:

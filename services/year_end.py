@@ -17,6 +17,7 @@ from domain.errors import NotFound
 from domain.mail import Attachment, Mailbox
 from domain.phrases import TimeWindow
 from domain.policy import Audience, Stage
+from domain.report_draft import SETTLED_STATES, DraftAction, DraftState, allowed, apply
 from domain.task import ACTIVE_STATES, DONE_STATES, Task, TaskState
 from domain.vi import dmy, long_date
 from domain.year_end import YEAR_END, revision_key, unit_report_tasks, year_end_dates
@@ -152,17 +153,18 @@ def build_draft(ctx: PlanContext, *, now: datetime, folder: Path) -> ReportDraft
         plan_row = uow.plans.row(ctx.plan.code)
         assert plan_row is not None
         latest = uow.drafts.latest(plan_id=plan_row.id)
-        if latest is not None and latest.state in ("approved", "sent"):
+        if latest is not None and latest.state in SETTLED_STATES:
             return latest
-        if latest is not None and latest.state == "returned" and not _revised(uow, ctx, latest):
+        returned = latest is not None and latest.state == DraftState.RETURNED
+        if latest is not None and returned and not _revised(uow, ctx, latest):
             return latest  # the next version waits for the Office's revision
-        if latest is None or latest.state == "returned":
+        if latest is None or returned:
             version = (latest.version if latest else 0) + 1
             latest = uow.drafts.add(
                 ReportDraftRow(
                     plan_id=plan_row.id,
                     version=version,
-                    state="draft",
+                    state=DraftState.DRAFT.value,
                     content_hash="",
                     markdown="",
                     html="",
@@ -251,7 +253,7 @@ def send_report(ctx: PlanContext, *, now: datetime) -> bool:
         plan_row = uow.plans.row(ctx.plan.code)
         assert plan_row is not None
         draft = uow.drafts.latest(plan_id=plan_row.id)
-        if draft is None or draft.state != "approved":
+        if draft is None or not allowed(DraftState(draft.state), DraftAction.SEND):
             return False
         to, cc = _addressees(ctx)
         path = Path(draft.docx_path)
@@ -280,15 +282,16 @@ def send_report(ctx: PlanContext, *, now: datetime) -> bool:
             cc=ctx.mailer.audience(Audience.DIRECTOR, ""),
             context={"greeting": office[0].name if office else "", "report": report},
         )
-        draft.state = "sent"
+        old = draft.state
+        draft.state = apply(DraftState(draft.state), DraftAction.SEND).value
         uow.audit.record(
             at=now,
             actor="flow:year-end-report",
             action="report.sent",
             entity="report",
             key=f"{ctx.plan.code}#v{draft.version}",
-            old={"state": "approved"},
-            new={"state": "sent", "to": [m.email for m in to], "cc": [m.email for m in cc]},
+            old={"state": old},
+            new={"state": draft.state, "to": [m.email for m in to], "cc": [m.email for m in cc]},
         )
         uow.commit()
         return sent
