@@ -3,6 +3,7 @@ the automations it relies on are set up by services/automations.py."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -98,8 +99,22 @@ def suspended_gates(plan: str) -> list[Gate]:
     return gates
 
 
+SCHEMA_PENDING = "Run input schema not found"
+SCHEMA_WAITS = (0.2, 0.5, 1.0, 2.0)  # seconds; a run saves its gate's schema just after it
+
+
 def resume(flow_run_id: UUID, *, note: str = "") -> None:
-    resume_flow_run(flow_run_id, run_input={"submission_ids": [], "note": note})
+    """Resume a suspended run with a note. Prefect marks a run Suspended first and saves its
+    gate's input schema just after, so a resume in between is refused with "schema not found":
+    ask again a few times rather than leave the run for the morning sweep."""
+    for pause in (*SCHEMA_WAITS, None):
+        try:
+            resume_flow_run(flow_run_id, run_input={"submission_ids": [], "note": note})
+            return
+        except RuntimeError as exc:
+            if pause is None or SCHEMA_PENDING not in str(exc):
+                raise
+            time.sleep(pause)
 
 
 def reconcile(ctx: PlanContext) -> int:
