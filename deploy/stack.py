@@ -220,10 +220,12 @@ class Stack:
         from domain.errors import InvalidRequest
         from services.automations import ensure_automations
 
-        updates: dict[object, str] = {PREFECT_API_URL: self.api_url}
-        if self.env().get("PREFECT_API_AUTH_STRING"):
-            updates[PREFECT_API_AUTH_STRING] = self.env()["PREFECT_API_AUTH_STRING"]
-        beat = int(self.env()["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
+        env = self.env()  # the stack always has an auth string (deploy/access.py)
+        updates = {
+            PREFECT_API_URL: self.api_url,
+            PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"],
+        }
+        beat = int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
         try:
             with temporary_settings(updates=updates):
                 names = ensure_automations(self.settings, heartbeat=beat)

@@ -170,18 +170,20 @@ def evidence_file(uow: UnitOfWork, evidence_id: int, *, root: Path) -> EvidenceF
     return EvidenceFile(content_path(root, upload.sha256), upload.content_type, name)
 
 
-def referenced(uow: UnitOfWork) -> set[str]:
-    """Every content hash a row refers to (an upload or a piece of evidence)."""
-    uploads = uow.session.scalars(select(UploadRow.sha256))
-    evidence = uow.session.scalars(
-        select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
-    )
-    return {*uploads, *(s for s in evidence if s)}
+def referenced(uow: UnitOfWork, among: list[str] | None = None) -> set[str]:
+    """The content hashes a row refers to (an upload or a piece of evidence): all of them, or
+    those of `among` only."""
+    uploads = select(UploadRow.sha256)
+    evidence = select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
+    if among is not None:
+        uploads = uploads.where(UploadRow.sha256.in_(among))
+        evidence = evidence.where(EvidenceRow.sha256.in_(among))
+    return {*uow.session.scalars(uploads), *(s for s in uow.session.scalars(evidence) if s)}
 
 
 def unplace(uow: UnitOfWork, placed: list[Path]) -> None:
     """After a failed commit: remove the files it placed that still no row refers to."""
-    known = referenced(uow)
+    known = referenced(uow, [path.name for path in placed])
     for path in placed:
         if path.name not in known:
             path.unlink(missing_ok=True)

@@ -219,20 +219,8 @@ def test_doctor_says_when_the_auth_string_is_missing_or_wrong(
 def test_a_cchc_command_without_the_auth_string_says_so_without_a_traceback(
     up: dict[str, str], tmp_path: Path
 ) -> None:
-    shell = {k: v for k, v in up.items() if k != "PREFECT_SERVER_API_AUTH_STRING"}
-    shell |= {
-        "PREFECT_HOME": str(tmp_path / "home"),
-        "PREFECT_API_URL": f"{ui_origin(up)}/api",
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
-    }
-    done = subprocess.run(
-        [CCHC, "flow", "automations"],
-        env=shell,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = another_shell(
+        up, tmp_path, ["flow", "automations"], PREFECT_FLOWS_HEARTBEAT_FREQUENCY="30"
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "answered 401 Unauthorized: export PREFECT_API_AUTH_STRING" in done.stderr
@@ -270,25 +258,31 @@ def test_without_a_string_of_the_user_s_the_stack_makes_one_and_keeps_it(
     assert Stack(settings, say=lambda _: None).env()["PREFECT_API_AUTH_STRING"] == AUTH
 
 
-def doctor(env: dict[str, str], folder: Path, **settings: str) -> subprocess.CompletedProcess[str]:
-    """`cchc doctor` from another shell on the machine: the stack's URLs, no server string."""
+def another_shell(
+    env: dict[str, str], folder: Path, args: list[str], **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`cchc ARGS` from another shell on the machine: the stack's URLs, no server string."""
     shell = {k: v for k, v in env.items() if k != "PREFECT_SERVER_API_AUTH_STRING"}
     shell |= {
         "PREFECT_HOME": str(folder / "prefect-home"),  # no profile of this machine's
         "PREFECT_API_URL": f"{ui_origin(env)}/api",
-        "CCHC_MAIL__BACKEND": "smtp",
-        "CCHC_MAIL__SMTP__PORT": env["CCHC_STACK__SINK_PORT"],
-        "CCHC_PORTAL__BASE_URL": f"http://127.0.0.1:{env['CCHC_STACK__PORTAL_PORT']}",
         **settings,
     }
     return subprocess.run(
-        [CCHC, "doctor"],
-        env=shell,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [CCHC, *args], env=shell, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def doctor(env: dict[str, str], folder: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`cchc doctor` from another shell, checking the stack's sink and portal too."""
+    return another_shell(
+        env,
+        folder,
+        ["doctor"],
+        CCHC_MAIL__BACKEND="smtp",
+        CCHC_MAIL__SMTP__PORT=env["CCHC_STACK__SINK_PORT"],
+        CCHC_PORTAL__BASE_URL=f"http://127.0.0.1:{env['CCHC_STACK__PORTAL_PORT']}",
+        **settings,
     )
 
 
