@@ -23,7 +23,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bench.results import record
-from documents.plan_files import load_calendar, load_plan, load_units
+from documents.plans.files import load_calendar, load_plan, load_units
 from domain.clock import LOCAL_TZ, FixedClock
 from domain.schedule import all_tasks
 from notifications.backends import SmtpBackend
@@ -85,9 +85,7 @@ def pipeline(count: int, port: int, workdir: Path) -> tuple[float, float]:
         store_plan(uow, plan=plan, directory=units, calendar=cal, at=NOW, actor="bench")
     tasks, mail = all_tasks(plan, units, cal), mailer(app, plan, units)
     with app.uow() as uow:  # as the sweep does: the task rows are at hand
-        plan_row = uow.plans.row(plan.code)
-        assert plan_row is not None
-        ids = {key: row.id for key, row in uow.tasks.keyed_rows(plan_id=plan_row.id).items()}
+        ids = {key: found.id for key, found in uow.tasks.keyed(plan=plan.code).items()}
     started = time.perf_counter()
     for first in range(0, count, 100):
         with app.uow() as uow:

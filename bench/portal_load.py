@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from bench.results import record
-from documents.plan_files import load_calendar, load_plan, load_units
+from documents.plans.files import load_calendar, load_plan, load_units
 from domain.clock import LOCAL_TZ, FixedClock
 from services.bootstrap import bootstrap, link_signer
 from services.plans import load_plan as store_plan

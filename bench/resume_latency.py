@@ -20,13 +20,13 @@ from typing import Any
 
 from prefect import flow
 from prefect.client.orchestration import get_client
-from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
 from bench.results import record
 from deploy.stack import Stack
 from domain.policy import Stage
-from services import orchestration
 from services.context import plan_context
+from services.prefect_adapter import runs as prefect_runs
+from services.prefect_adapter.settings import temporary
 from services.settings import Settings, StackSettings
 from services.tasks import submit
 from tests.smtp_server import free_port
@@ -76,11 +76,8 @@ def main() -> None:
     stack = Stack(settings, say=lambda line: None)
     try:
         stack.start()
-        access = {
-            PREFECT_API_URL: stack.api_url,
-            PREFECT_API_AUTH_STRING: stack.env()["PREFECT_API_AUTH_STRING"],  # the stack's own
-        }
-        with temporary_settings(updates=access):
+        auth = stack.env()["PREFECT_API_AUTH_STRING"]  # the stack's own
+        with temporary(api_url=stack.api_url, auth_string=auth):
             measure(settings, stack, args.submissions)
     finally:
         stack.stop()
@@ -117,7 +114,7 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
                 payload={},
             )
         started = time.perf_counter()  # committed: now the resume, as the portal does it
-        orchestration.resume(run.id)
+        prefect_runs.resume(run.id)
         wait_for(run.id, {"Resuming", "Pending", "Running"})
         to_resuming.append(time.perf_counter() - started)
         wait_for(run.id, {"Running", "Completed", "Suspended"})

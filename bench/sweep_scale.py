@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bench.results import record
-from documents.plan_files import load_calendar, load_plan, load_units
+from documents.plans.files import load_calendar, load_plan, load_units
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
 from domain.plan import Plan

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, out, settings
-from documents.bpmn import export_bpmn
-from documents.plan_files import load_plan
+from documents.bpmn.export import export_bpmn
+from documents.plans.files import load_plan
 
 app = typer.Typer(help="The flows drawn as BPMN 2.0 diagrams.", no_args_is_help=True)
 

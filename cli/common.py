@@ -13,12 +13,13 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from documents.plan_files import load_calendar, load_units
+from documents.plans.files import load_calendar, load_units
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, as_utc
 from domain.errors import CchcError, PhraseError
 from domain.phrases import parse_date
 from domain.units import UnitDirectory
+from services.plan_inputs import unit_directory, working_calendar
 from services.settings import Settings
 
 # Piped output (CI logs, files) gets a wide console so tables are not squeezed to 80 columns.
@@ -58,11 +59,13 @@ def settings() -> Settings:
 
 
 def directory(path: Path | None) -> UnitDirectory:
-    return load_units(path or settings().units_path)
+    """The units of `path`, else those the settings name."""
+    return load_units(path) if path else unit_directory(settings())
 
 
 def calendar(path: Path | None) -> WorkingCalendar:
-    return load_calendar(path or settings().calendar_overrides_path)
+    """The calendar overrides of `path`, else those the settings name."""
+    return load_calendar(path) if path else working_calendar(settings())
 
 
 def parse_day(text: str) -> date:

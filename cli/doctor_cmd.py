@@ -19,9 +19,10 @@ def doctor() -> None:
 
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api cchc doctor
     """
-    from deploy.doctor import diagnose, prefect_client_settings
+    from deploy.doctor import diagnose
+    from services.prefect_adapter.settings import client_settings
 
-    api_url, auth = prefect_client_settings()
+    api_url, auth = client_settings()
     checks = diagnose(settings(), api_url=api_url, auth=auth)
     for check in checks:
         out.print(f"{MARKS[check.ok]} {check.name}: {check.detail}", markup=False, highlight=False)

@@ -3,18 +3,16 @@ command line."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import typer
 
 from cli.common import cli_errors, out, parse_day, parse_instant, settings
 from domain.clock import local_date
-from domain.errors import InvalidRequest
 from services import stages
 from services.context import DEFAULT_PLAN, plan_context
+from services.prefect_adapter.settings import api_url_in_environment
 from services.sweep import run_sweep
-from services.tasks import return_for_revision
 from storage.migrate import require_current
 
 PlanOption = typer.Option(DEFAULT_PLAN, "--plan", help="Plan code (as loaded).")
@@ -40,10 +38,10 @@ def sweep(
         at = parse_instant(now) if now else ctx.app.clock.now()
         report = run_sweep(ctx, now=at)
         resumed = None
-        if os.environ.get("PREFECT_API_URL") and report.working_day:
-            from services.orchestration import reconcile
+        if api_url_in_environment() and report.working_day:
+            from services.prefect_adapter.runs import reconcile
 
-            resumed = reconcile(ctx)
+            resumed = reconcile(ctx, now=at)
     out.print(str(report), highlight=False)
     if resumed is not None:
         out.print(f"{resumed} runs resumed or run again", highlight=False)
@@ -55,7 +53,7 @@ def activate(plan: str = PlanOption) -> None:
     Example: cchc plan activate
     """
     with cli_errors():
-        from services.orchestration import activate as start
+        from services.prefect_adapter.runs import activate as start
 
         ctx = plan_context(plan)
         started = start(ctx, today=local_date(ctx.app.clock.now()))
@@ -90,15 +88,9 @@ def return_(
     """
     with cli_errors():
         ctx = plan_context(plan)
-        with ctx.app.uow() as uow:
-            return_for_revision(
-                uow,
-                ctx.mailer,
-                stages.parse_task(task),
-                at=ctx.app.clock.now(),
-                by=by,
-                reason=reason,
-            )
+        stages.return_submission(
+            ctx, stages.parse_task(task), at=ctx.app.clock.now(), by=by, reason=reason
+        )
     out.print("returned", highlight=False)
 
 
@@ -156,20 +148,7 @@ def automations() -> None:
     Example: cchc flow automations
     """
     with cli_errors():
-        from prefect.exceptions import ObjectNotFound
-        from prefect.settings import get_current_settings
+        from services.prefect_adapter.automations import ensure_automations
 
-        from services.automations import ensure_automations
-
-        if not get_current_settings().api.url:
-            raise InvalidRequest(
-                "PREFECT_API_URL is not set: export it to the Prefect server's API"
-            )
-        try:
-            names = ensure_automations(settings())
-        except ObjectNotFound:
-            raise InvalidRequest(
-                "deployment notify-office/office is not registered: "
-                "run `prefect --no-prompt deploy --all` first"
-            ) from None
+        names = ensure_automations(settings())
     out.print(f"automations in place: {', '.join(names)}", highlight=False)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from cli.common import cli_errors, directory, err, out
-from documents.plan_files import load_plan
+from documents.plans.files import load_plan
 from domain.mail import Mailbox
 from domain.schedule import all_tasks
 from notifications.content import MailKind
@@ -77,8 +77,8 @@ def failed() -> None:
             for column in ("id", "kind", "to", "attempts", "last error"):
                 table.add_column(column)
             for row in rows:
-                to = ", ".join(email for _name, email in row.recipients["to"])
-                table.add_row(str(row.id), row.kind, to, str(row.attempts), row.last_error or "")
+                to = ", ".join(row.to)
+                table.add_row(str(row.id), row.kind, to, str(row.attempts), row.last_error)
         app_.close()
     out.print(table)
 

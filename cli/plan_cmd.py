@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, err, out
-from documents.plan_files import load_plan
-from documents.plan_import import import_document
+from documents.plans.files import load_plan
+from documents.plans.importer import import_document
 from domain.policy import Stage
 from domain.schedule import build_schedule, schedule_tasks
 from services.bootstrap import bootstrap

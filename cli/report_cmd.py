@@ -23,7 +23,7 @@ def build(
 
     Example: cchc report build --out out --at 2025-11-17T08:00
     """
-    from documents.report_files import write_report_files
+    from documents.report.files import write_report_files
     from services.context import DEFAULT_PLAN, plan_context
     from services.report_data import build_report_data
     from storage.migrate import require_current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import NoReturn
 
 import typer
 
@@ -47,37 +48,49 @@ def up(
 
     Example: PREFECT_SERVER_API_AUTH_STRING='admin:long-random' cchc up
     """
-    try:
-        databases = RehearsalDatabases.parse(postgres) if postgres else None
-    except RehearsalError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--postgres") from None
-    try:
-        stack = Stack(
-            settings(),
-            say=lambda line: out.print(line, highlight=False, markup=False),
-            workers=workers,
-            postgres=databases,
-        )
-    except StackError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+    stack = _stack(postgres, workers)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
         stack.start()
         if check:
-            problems = stack.check()
-            for problem in problems:
-                err.print(f"error: {problem}", highlight=False, markup=False)
-            if problems:
-                raise typer.Exit(1)
-            out.print("all parts answer", highlight=False)
+            _check(stack)
             return
         out.print("running — Ctrl-C stops", highlight=False)
         stop.wait()
     except StackError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _fail(exc)
     finally:
         stack.stop()
+
+
+def _stack(postgres: str | None, workers: int) -> Stack:
+    try:
+        databases = RehearsalDatabases.parse(postgres) if postgres else None
+    except RehearsalError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--postgres") from None
+    try:
+        return Stack(
+            settings(),
+            say=lambda line: out.print(line, highlight=False, markup=False),
+            workers=workers,
+            postgres=databases,
+        )
+    except StackError as exc:
+        _fail(exc)
+
+
+def _check(stack: Stack) -> None:
+    """Every part answers (exit 0), or each problem on stderr (exit 1)."""
+    problems = stack.check()
+    for problem in problems:
+        err.print(f"error: {problem}", highlight=False, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print("all parts answer", highlight=False)
+
+
+def _fail(exc: StackError) -> NoReturn:
+    err.print(f"error: {exc}", highlight=False, markup=False)
+    raise typer.Exit(1) from None

@@ -7,21 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from deploy.probes import (
-    PREFECT_YAML,
-    UNAUTHORIZED,
-    PrefectApi,
-    expected_deployments,
-    http_problem,
-    smtp_problem,
-)
+from deploy.probes import PREFECT_YAML, expected_deployments, http_problem, smtp_problem
+from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
 from services.settings import Settings
-from storage.db import make_engine
+from storage.db import Engine, make_engine
 from storage.migrate import SchemaOutdated, current_revision, require_current
 
 DEV_SECRET = "dev-only-change-me"  # services.settings' default: fine on loopback only
@@ -37,16 +29,6 @@ class Check:
     fix: str = ""
 
 
-def prefect_client_settings() -> tuple[str | None, str | None]:
-    """PREFECT_API_URL and PREFECT_API_AUTH_STRING as every Prefect client here would read them
-    (environment, then the active Prefect profile)."""
-    from prefect.settings import get_current_settings
-
-    api = get_current_settings().api
-    auth = api.auth_string.get_secret_value() if api.auth_string else None
-    return api.url, auth
-
-
 def diagnose(settings: Settings, *, api_url: str | None, auth: str | None = None) -> list[Check]:
     return list(_checks(settings, api_url=api_url, auth=auth))
 
@@ -59,7 +41,7 @@ def _checks(settings: Settings, *, api_url: str | None, auth: str | None) -> Ite
     finally:
         if engine is not None:
             engine.dispose()
-    api = PrefectApi(api_url, auth) if api_url else None
+    api = PrefectProbe(api_url, auth) if api_url else None
     reachable = _prefect(settings, api)
     yield reachable
     pool = settings.stack.work_pool
@@ -88,8 +70,7 @@ def _database(url: str) -> tuple[Check, Engine | None]:
     options = {} if file else {"connect_args": {"connect_timeout": 5}}
     engine = make_engine(url, **options)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        current_revision(engine)  # a read that needs a connection: does the server answer
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -111,7 +92,7 @@ def _migrations(engine: Engine | None) -> Check:
     return Check("migrations", True, f"at the latest, {current_revision(engine)}")
 
 
-def _prefect(settings: Settings, api: PrefectApi | None) -> Check:
+def _prefect(settings: Settings, api: PrefectProbe | None) -> Check:
     local = f"http://{settings.stack.host}:{settings.stack.prefect_port}/api"
     if api is None:
         return Check(
@@ -139,14 +120,14 @@ def _prefect(settings: Settings, api: PrefectApi | None) -> Check:
     )
 
 
-def _pool(api: PrefectApi, pool: str) -> Check:
+def _pool(api: PrefectProbe, pool: str) -> Check:
     name = f"work pool {pool}"
     try:
         if not api.work_pool_exists(pool):
             fix = f"prefect work-pool create {pool} --type process"
             return Check(name, False, "does not exist", fix)
         online = api.online_workers(pool)
-    except httpx.HTTPError as exc:
+    except ApiUnreadable as exc:
         return Check(name, False, f"cannot be read: {exc}", "see the Prefect server's log")
     if not online:
         return Check(
@@ -159,11 +140,11 @@ def _pool(api: PrefectApi, pool: str) -> Check:
     return Check(name, True, f"{len(online)} online worker(s): {', '.join(online)}")
 
 
-def _deployments(api: PrefectApi) -> Check:
+def _deployments(api: PrefectProbe) -> Check:
     expected = expected_deployments()
     try:
         problems = api.deployment_problems(expected)
-    except httpx.HTTPError as exc:
+    except ApiUnreadable as exc:
         return Check("deployments", False, f"cannot be read: {exc}", "see the Prefect server's log")
     if problems:
         return Check(

@@ -6,9 +6,10 @@ import importlib.util
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from storage.admin import answers, create_missing_databases
 
 DEFAULT_BASE = "cchc"
 MAINTENANCE_DB = "postgres"
@@ -98,34 +99,12 @@ class RehearsalDatabases:
             ) from None
 
     def _create_missing(self) -> list[str]:
-        engine = create_engine(
-            self._url("postgresql+psycopg", MAINTENANCE_DB), isolation_level="AUTOCOMMIT"
-        )
-        created = []
-        try:
-            with engine.connect() as conn:
-                for name in (self.cchc_name, self.prefect_name):
-                    found = conn.execute(
-                        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-                    ).first()
-                    if found is None:
-                        conn.execute(text(f'CREATE DATABASE "{name}"'))
-                        created.append(name)
-        finally:
-            engine.dispose()
-        return created
+        maintenance = self._url("postgresql+psycopg", MAINTENANCE_DB)
+        return create_missing_databases(maintenance, [self.cchc_name, self.prefect_name])
 
     def _reachable(self) -> bool:
-        for name in (self.cchc_name, self.prefect_name):
-            engine = create_engine(self._url("postgresql+psycopg", name))
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text("SELECT 1"))
-            except SQLAlchemyError:
-                return False
-            finally:
-                engine.dispose()
-        return True
+        names = (self.cchc_name, self.prefect_name)
+        return all(answers(self._url("postgresql+psycopg", name)) for name in names)
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -13,20 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.postgres import RehearsalDatabases, RehearsalError
-from deploy.probes import (
-    UNAUTHORIZED,
-    PrefectApi,
-    expected_deployments,
-    http_problem,
-    smtp_problem,
-)
-from notifications.sink import start_sink
+from deploy.probes import expected_deployments, http_problem, smtp_problem
+from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
+from services.prefect_adapter.settings import HEARTBEAT_SECONDS
 from services.settings import Settings
 from storage.migrate import upgrade
 
@@ -49,7 +43,6 @@ class Stack:
     workers: int = 1
     postgres: RehearsalDatabases | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    sink: object | None = None
     started_at: datetime | None = None
 
     def __post_init__(self) -> None:
@@ -80,8 +73,6 @@ class Stack:
         return [f"{socket.gethostname()}-{i}" for i in range(1, self.workers + 1)]
 
     def env(self) -> dict[str, str]:
-        from services.automations import HEARTBEAT_SECONDS
-
         s = self.settings.stack
         env = {
             **os.environ,
@@ -95,7 +86,7 @@ class Stack:
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "CCHC_HOME": str(ROOT),
         }
-        # Runs beat so that the zombie automation can tell a lost one (services/orchestration).
+        # Runs beat so that the zombie automation can tell a lost one (prefect_adapter/automations).
         env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
         if self.postgres is not None:
             env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the older name of the same
@@ -106,8 +97,8 @@ class Stack:
         guard(env, host=s.host, port=s.prefect_port, home=self.home)
         return env
 
-    def api(self) -> PrefectApi:
-        return PrefectApi(self.api_url, self.env().get("PREFECT_API_AUTH_STRING") or None)
+    def api(self) -> PrefectProbe:
+        return PrefectProbe(self.api_url, self.env().get("PREFECT_API_AUTH_STRING") or None)
 
     def _spawn(self, name: str, args: list[str]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -128,8 +119,7 @@ class Stack:
         self.started_at = datetime.now(UTC)
         self._databases()
         self._load_plan()
-        self.sink = start_sink(ROOT / s.stack.sink_dir, host=s.stack.host, port=s.stack.sink_port)
-        self.say(f"mail sink on {s.stack.host}:{s.stack.sink_port} → {s.stack.sink_dir}/")
+        self._sink()
         self._server()
         self._run(
             "work pool",
@@ -177,6 +167,18 @@ class Stack:
             raise StackError(f"database {shown}: {reason}") from None
         self.say(f"database ready: {shown}")
 
+    def _sink(self) -> None:
+        """The development mail sink (`cchc mail-sink`), as its own process like every part."""
+        s = self.settings.stack
+        where = ["--dir", str(ROOT / s.sink_dir), "--host", s.host, "--port", str(s.sink_port)]
+        self._spawn("sink", [CCHC, "mail-sink", *where, "--quiet"])
+        deadline = time.monotonic() + 60
+        while smtp_problem(s.host, s.sink_port, timeout=2) is not None:
+            if self.processes["sink"].poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"mail sink did not start; see {self.home}/sink.log")
+            time.sleep(0.2)
+        self.say(f"mail sink on {s.host}:{s.sink_port} → {s.sink_dir}/")
+
     def _server(self) -> None:
         s = self.settings.stack
         self._spawn(
@@ -199,35 +201,25 @@ class Stack:
             )
 
     def _load_plan(self) -> None:
-        from cli.common import calendar, directory
-        from documents.plan_files import load_plan
         from services.bootstrap import bootstrap
-        from services.plans import load_plan as store
+        from services.plan_inputs import store_configured_plan
 
         app = bootstrap(self.settings)
-        units, cal = directory(self.settings.units_path), calendar(None)
-        plan = load_plan(self.settings.plan_path, directory=units, calendar=cal)
-        with app.uow() as uow:
-            report = store(
-                uow, plan=plan, directory=units, calendar=cal, at=app.clock.now(), actor="cchc up"
-            )
-        app.close()
+        try:
+            plan, report = store_configured_plan(app, actor="cchc up")
+        finally:
+            app.close()
         self.say(f"plan {plan.code} loaded ({report.plan_change})")
 
     def _automations(self) -> None:
-        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
-
         from domain.errors import InvalidRequest
-        from services.automations import ensure_automations
+        from services.prefect_adapter.automations import ensure_automations
+        from services.prefect_adapter.settings import temporary
 
         env = self.env()  # the stack always has an auth string (deploy/access.py)
-        updates = {
-            PREFECT_API_URL: self.api_url,
-            PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"],
-        }
-        beat = int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
+        auth, beat = env["PREFECT_API_AUTH_STRING"], int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
         try:
-            with temporary_settings(updates=updates):
+            with temporary(api_url=self.api_url, auth_string=auth):
                 names = ensure_automations(self.settings, heartbeat=beat)
         except InvalidRequest as exc:  # the workers' heartbeat is too slow for the window
             raise StackError(f"automations: {exc}") from None
@@ -243,7 +235,7 @@ class Stack:
             return [f"Prefect API: {problem}{log}"]
         try:
             found = api.deployment_problems(expected_deployments())
-        except httpx.HTTPError as exc:
+        except ApiUnreadable as exc:
             found = [f"cannot be read ({exc})"]
         problems = [f"deployments: {p}" for p in found]
         sink = smtp_problem(s.host, s.sink_port)
@@ -264,7 +256,7 @@ class Stack:
         pool = self.settings.stack.work_pool
         try:
             online = self.api().online_workers(pool, since=self.started_at)
-        except httpx.HTTPError as exc:
+        except ApiUnreadable as exc:
             return f"pool {pool}: workers cannot be read ({exc})"
         missing = sorted(set(self.worker_names) - set(online))
         if missing:
@@ -283,16 +275,13 @@ class Stack:
 
     def stop(self) -> None:
         workers = sorted(name for name in self.processes if name.startswith("worker"))
-        for group in (["portal"], workers, ["server"]):
+        for group in (["portal"], workers, ["server"], ["sink"]):
             running = [self.processes.pop(name) for name in group if name in self.processes]
             running = [process for process in running if process.poll() is None]
             for process in running:
                 process.send_signal(signal.SIGINT)
             for process in running:
                 _wait(process)
-        if self.sink is not None:
-            self.sink.stop()  # type: ignore[attr-defined]
-            self.sink = None
 
 
 def _wait(process: subprocess.Popen[bytes]) -> None:

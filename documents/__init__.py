@@ -1,1 +1,1 @@
-"""Documents in and out: plan files, schedules, reports, plan import, BPMN export."""
+"""Documents in and out: plans (files, import, schedule), the consolidated report, BPMN export."""

@@ -63,3 +63,24 @@ class OutgoingMail:
 
     def recipients(self) -> list[str]:
         return [m.email for m in (*self.to, *self.cc)]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A mail this delivery step now owns until it marks it sent, retried or failed."""
+
+    id: int
+    key: str
+    attempts: int
+    mail: OutgoingMail
+
+
+@dataclass(frozen=True)
+class FailedMail:
+    """A mail delivery gave up on, for the Office to look at and queue again."""
+
+    id: int
+    kind: str
+    to: tuple[str, ...]
+    attempts: int
+    last_error: str

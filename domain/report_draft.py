@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from domain.errors import IllegalTransition
@@ -41,3 +43,28 @@ def apply(state: DraftState, action: DraftAction) -> DraftState:
     if new is None:
         raise IllegalTransition(f"report draft: cannot {action.value} when {state.value}")
     return new
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """One version of the consolidated report, and the Director's decision on it."""
+
+    plan: str
+    version: int
+    state: DraftState
+    created_at: datetime
+    content_hash: str = ""
+    markdown: str = ""
+    html: str = ""
+    docx_path: str = ""
+    comments: str = ""
+    decided_by: str = ""
+    decided_at: datetime | None = None
+
+    def apply(self, action: DraftAction) -> ReportDraft:
+        """The draft after `action`; IllegalTransition if not allowed."""
+        return replace(self, state=apply(self.state, action))
+
+    def decided(self, *, comments: str, by: str, at: datetime) -> ReportDraft:
+        """The draft with the Director's comments, name and time of decision."""
+        return replace(self, comments=comments, decided_by=by, decided_at=at)

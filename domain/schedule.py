@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from domain.calendar import WorkingCalendar
 from domain.phrases import TimeWindow
-from domain.plan import Activity, Plan
+from domain.plan import YEAR_END, Activity, Plan
 from domain.policy import Role, Stage
 from domain.task import Task, TaskKey
 from domain.units import UnitDirectory
@@ -104,7 +104,8 @@ def schedule_activity(
     helpers = activity.coordinators
     coordinators = directory.resolve(helpers.units, helpers.groups) if helpers else []
     coordinators = [c for c in coordinators if c not in leads]
-    return ActivitySchedule(activity, window, leads, coordinators, slots, window.end > cutoff)
+    estimate = carries_estimate(plan, activity, cal)
+    return ActivitySchedule(activity, window, leads, coordinators, slots, estimate)
 
 
 def schedule_tasks(schedule: ActivitySchedule, plan: Plan) -> list[Task]:
@@ -131,3 +132,11 @@ def build_schedule(
 def all_tasks(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> list[Task]:
     """Every task of the plan (activity × unit × stage × check-in), in plan order."""
     return [t for s in build_schedule(plan, directory, cal) for t in schedule_tasks(s, plan)]
+
+
+def carries_estimate(plan: Plan, activity: Activity, cal: WorkingCalendar) -> bool:
+    """Whether a report on `activity` adds an estimate to the year's end: its window ends after
+    the unit report cut-off; the year-end report covers the whole year, so it always does."""
+    if activity.code == YEAR_END:
+        return True
+    return activity.time_window(plan.year).end > plan.unit_deadline().due(cal)

@@ -106,3 +106,9 @@ class Task:
         elif action in (Action.ACCEPT, Action.RETURN, Action.CANCEL):
             changed = replace(changed, decided_at=at)
         return changed, TaskChanged(self.key, action, self.state, new, at, reason)
+
+
+def takes_answers(task: Task, *, now: datetime) -> bool:
+    """Whether the unit's form is open: the task waits for it, or it was handed in and may
+    still be amended until it falls due."""
+    return task.state in ACTIVE_STATES or (task.state in DONE_STATES and now < task.due_at)

@@ -11,12 +11,8 @@ from datetime import date, datetime
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from domain.mail import Mailbox
 from flows.common import DEFAULT_PLAN, context, instant
-from notifications.content import MailKind
 from services import stages
-from services.mail import enqueue_mail
-from services.tasks import return_for_revision
 
 
 @flow(name="resend-mail")
@@ -35,11 +31,9 @@ def return_submission(
     task: str, reason: str, by: str = "vanphong", plan: str = DEFAULT_PLAN
 ) -> str:
     """Send a submission back to the unit with the Office's reason."""
-    ctx = context(plan)
-    with ctx.app.uow() as uow:
-        return_for_revision(
-            uow, ctx.mailer, stages.parse_task(task), at=instant(None), by=by, reason=reason
-        )
+    stages.return_submission(
+        context(plan), stages.parse_task(task), at=instant(None), by=by, reason=reason
+    )
     return "returned"
 
 
@@ -68,22 +62,6 @@ def cancel_task(task: str, reason: str, by: str = "vanphong", plan: str = DEFAUL
 @flow(name="notify-office")
 def notify_office(task: str, plan: str = DEFAULT_PLAN, now: datetime | None = None) -> bool:
     """The automation's action when a task becomes overdue: one mail to the Office."""
-    ctx = context(plan)
-    key = stages.parse_task(task)
-    office = ctx.directory.unit(ctx.directory.office)
-    unit = ctx.directory.unit(key.unit)
-    if office is None or unit is None:
-        raise ValueError(f"unknown office or unit for {task}")
-    with ctx.app.uow() as uow:
-        queued = enqueue_mail(
-            uow,
-            ctx.mailer,
-            MailKind.OFFICE_ALERT,
-            key=f"{plan}:office-alert:{key}",
-            now=instant(now),
-            to=[Mailbox(office.contact.email, office.name)],
-            context={"greeting": office.name, "unit": unit.name, "task": str(key)},
-        )
-        uow.commit()
+    queued = stages.notify_office(context(plan), stages.parse_task(task), now=instant(now))
     get_run_logger().info("office alerted about %s: %s", task, queued)
     return queued

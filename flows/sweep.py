@@ -10,7 +10,8 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.clock import local_date
 from flows.common import DEFAULT_PLAN, context, emit, instant
-from services import orchestration, sweep
+from services import sweep
+from services.prefect_adapter import runs
 
 
 @task(
@@ -42,8 +43,8 @@ def deliver_outbox(plan: str, now: datetime) -> dict[str, int]:
     timeout_seconds=600,
     cache_policy=NO_CACHE,
 )
-def reconcile_runs(plan: str) -> int:
-    return orchestration.reconcile(context(plan))
+def reconcile_runs(plan: str, now: datetime) -> int:
+    return runs.reconcile(context(plan), now=now)
 
 
 @task(name="clean-uploads", retries=1, retry_delay_seconds=[30], cache_policy=NO_CACHE)
@@ -73,7 +74,7 @@ def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dic
             payload={"task": key},
         )
     delivered = deliver_outbox(plan, at)
-    resumed = reconcile_runs(plan)
+    resumed = reconcile_runs(plan, at)
     removed = clean_uploads(plan)
     return {
         "at": at.isoformat(),

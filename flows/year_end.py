@@ -18,7 +18,7 @@ from domain.policy import Stage
 from domain.report_draft import SETTLED_STATES, DraftState
 from domain.year_end import YEAR_END
 from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
-from services import year_end
+from services import report_draft, review, year_end
 
 
 @task(
@@ -58,7 +58,7 @@ def collection_status(plan: str, now: datetime | None) -> year_end.Collection:
 )
 def build_draft(plan: str, now: datetime | None) -> dict[str, Any]:
     ctx = context(plan)
-    draft = year_end.build_draft(ctx, now=instant(now), folder=ctx.app.settings.report_dir)
+    draft = report_draft.build_draft(ctx, now=instant(now), folder=ctx.app.settings.report_dir)
     create_markdown_artifact(
         draft.markdown + f"\n\n---\nTệp Word: `{draft.docx_path}`",
         key="cchc-year-end-report-draft",
@@ -77,13 +77,13 @@ def build_draft(plan: str, now: datetime | None) -> dict[str, Any]:
 def director_decision(plan: str, now: datetime | None) -> dict[str, Any]:
     """The latest draft's state; a returned one opens the Office's revision task (once)."""
     ctx = context(plan)
-    draft = year_end.latest_draft(ctx)
+    draft = review.latest_draft(ctx)
     if draft is None:
         return {"state": "none", "version": 0}
     revised = False
     if draft.state == DraftState.RETURNED:
-        year_end.open_revision(ctx, draft=draft, now=instant(now))
-        revised = year_end.revision_in(ctx, version=draft.version)
+        report_draft.open_revision(ctx, draft=draft, now=instant(now))
+        revised = report_draft.revision_in(ctx, version=draft.version)
     return {"state": draft.state, "version": draft.version, "revised": revised}
 
 
@@ -95,7 +95,7 @@ def director_decision(plan: str, now: datetime | None) -> dict[str, Any]:
     cache_policy=NO_CACHE,
 )
 def send_report(plan: str, now: datetime | None) -> bool:
-    return year_end.send_report(context(plan), now=instant(now))
+    return report_draft.send_report(context(plan), now=instant(now))
 
 
 def hold(wait: str, key: str, headline: str) -> bool:

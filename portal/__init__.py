@@ -1,1 +1,1 @@
-"""The unit portal: task pages behind signed links (and, later, the Office's pages)."""
+"""The portal: units' task pages behind signed links, the Office's and the Director's pages."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,10 +16,8 @@ from starlette.types import Receive, Scope, Send
 from domain.errors import CchcError, NotFound
 from portal.auth import CsrfFailed, NotLoggedIn, TooManyAttempts
 from portal.limits import IncompleteBody
+from portal.state import Portal
 from services.links import LinkExpired, LinkInvalid, LinkRevoked
-
-if TYPE_CHECKING:
-    from portal.app import Portal
 
 log = logging.getLogger("cchc.portal")
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.clock import local_date
 from domain.errors import NotFound
+from domain.plan import Plan
 from domain.policy import STAGE_LABELS_VI, Stage, stage_label
-from domain.task import DONE_STATES, TaskKey, TaskState
+from domain.schedule import carries_estimate
+from domain.task import TaskKey, TaskState, takes_answers
 from domain.vi import dmy, long_date
 from domain.year_end import YEAR_END
 from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES
 from portal.forms import COUNTS, FILE_SLOTS
+from portal.state import Portal
 from services import year_end
 from services.context import PlanContext
 from services.links import LinkClaims
 from services.mail import local_time
-from storage.repositories import to_task
-
-if TYPE_CHECKING:
-    from portal.app import Portal
+from services.tasks import load
 
 STATE_VI = {
     TaskState.OPEN: "Chưa gửi",
@@ -41,12 +41,9 @@ def task_values(
     portal: Portal, ctx: PlanContext, key: TaskKey, claims: LinkClaims | None = None
 ) -> dict[str, Any]:
     with ctx.app.uow() as uow:
-        plan_row = uow.plans.row(ctx.plan.code)
-        row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
-        if row is None:
-            raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
-        versions = uow.submissions.versions(row.id)
-        task = to_task(row, key.activity, key.unit)
+        stored = load(uow, ctx.plan.code, key)
+        versions = uow.submissions.versions(stored.id)
+    task = stored.task
     if claims is not None:
         portal.check_generation(claims, task.link_generation)
     activity = ctx.plan.activity(key.activity)
@@ -55,11 +52,6 @@ def task_values(
         raise NotFound(f"task {key} names what plan {ctx.plan.code} does not have")
     now = portal.app.clock.now()
     left = ctx.app.calendar.working_days_until(local_date(now), task.due_on)
-    open_for_amendment = task.state in DONE_STATES and now < task.due_at
-    # The year-end report covers the whole year, so it always carries the estimate.
-    estimate = key.activity == YEAR_END or (
-        activity.time_window(ctx.plan.year).end > ctx.plan.unit_deadline().due(ctx.app.calendar)
-    )
     return {
         "title": f"{STAGE_LABELS_VI[key.stage]} — {activity.title}",
         "plan": ctx.plan,
@@ -70,9 +62,7 @@ def task_values(
         "stage": stage_label(key.stage, key.seq),
         "stage_code": key.stage.value,
         "due": long_date(task.due_on),
-        "days_left_text": f"còn {left} ngày làm việc"
-        if left >= 0
-        else f"quá hạn {-left} ngày làm việc",
+        "days_left_text": _days_left(left),
         "state": STATE_VI[task.state],
         "reason": task.reason,
         "deliverable": STAGE_DELIVERABLES[key.stage],
@@ -80,20 +70,28 @@ def task_values(
             {"version": v.version, "at": local_time(v.submitted_at), "payload": v.payload}
             for v in versions
         ],
-        "can_submit": task.state in (TaskState.OPEN, TaskState.RETURNED) or open_for_amendment,
+        "can_submit": takes_answers(task, now=now),
         "closed_reason": "Nhiệm vụ đã đóng; không thể gửi thêm.",
         "content_label": CONTENT_LABELS[key.stage],
         "counts": COUNTS,
-        "topics": [
-            {"code": t.code, "label": f"{t.code}. {t.title or t.paragraphs[0][:90]}"}
-            for t in ctx.plan.all_topics()
-        ],
+        "topics": _topics(ctx.plan),
         "file_slots": FILE_SLOTS,
         "max_upload_mb": portal.app.settings.portal.max_upload_mb,
-        "estimate": estimate,
+        "estimate": carries_estimate(ctx.plan, activity, ctx.app.calendar),
         "form": year_end.prefill(ctx, key.unit)
         if key.activity == YEAR_END and not versions
         else {},
         "error": "",
         "nonce": secrets.token_urlsafe(16),
     }
+
+
+def _days_left(left: int) -> str:
+    return f"còn {left} ngày làm việc" if left >= 0 else f"quá hạn {-left} ngày làm việc"
+
+
+def _topics(plan: Plan) -> list[dict[str, str]]:
+    return [
+        {"code": t.code, "label": f"{t.code}. {t.title or t.paragraphs[0][:90]}"}
+        for t in plan.all_topics()
+    ]

@@ -6,22 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from documents.plan_files import load_calendar
+from documents.plans.files import load_calendar
 from domain.calendar import WorkingCalendar
 from domain.clock import Clock
 from domain.plan import Plan
 from domain.units import UnitDirectory
 from notifications.backends import FileBackend, MailBackend, MemoryBackend, SmtpBackend
 from notifications.render import Renderer
+from services import ports
 from services.delivery import Delivery
 from services.links import LinkSigner
 from services.mail import Mailer
 from services.settings import MailSettings, Settings
-from storage.db import make_engine, session_factory
-from storage.uow import UnitOfWork
+from storage.db import Engine, make_engine
+from storage.uow import UnitsOfWork
 
 
 class SystemClock:
@@ -43,15 +41,15 @@ class App:
         return make_engine(self.settings.database_url)
 
     @cached_property
-    def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+    def units_of_work(self) -> UnitsOfWork:
+        return UnitsOfWork(self.engine)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
         return load_calendar(self.settings.calendar_overrides_path)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self) -> ports.UnitOfWork:
+        return self.units_of_work()
 
     def close(self) -> None:
         if "engine" in self.__dict__:

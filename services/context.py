@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from documents.plan_files import load_units
+from documents.plans.files import load_units
 from domain.errors import NotFound
 from domain.plan import Plan
 from domain.units import UnitDirectory
@@ -32,3 +32,10 @@ def plan_context(plan_code: str, app: App | None = None) -> PlanContext:
         raise NotFound(f"plan {plan_code!r} is not loaded: run `cchc plan load` first")
     directory = load_units(app.settings.units_path)
     return PlanContext(app, plan, directory, mailer(app, plan, directory))
+
+
+def stored_version(plan_code: str, app: App) -> str | None:
+    """The stored plan's content hash (None if never loaded): it changes with every load that
+    changes the plan, so a PlanContext built from an older hash is stale."""
+    with app.uow() as uow:
+        return uow.plans.content_hash(plan_code)

@@ -10,13 +10,12 @@ from sqlalchemy.exc import OperationalError
 
 from domain.calendar import WorkingCalendar
 from domain.clock import Clock
-from domain.mail import Mailbox
+from domain.mail import Claimed, Mailbox
 from domain.office_hours import backoff, next_send_time
 from notifications.backends import ConnectionLost, MailBackend, MailError
 from notifications.message import envelope
+from services.ports import UnitOfWork
 from services.settings import MailSettings
-from storage.outbox import Claimed
-from storage.uow import UnitOfWork
 
 
 @dataclass

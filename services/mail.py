@@ -20,8 +20,8 @@ from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES, MailKind
 from notifications.ics import due_date_event
 from notifications.render import Renderer
 from services.links import LinkSigner
+from services.ports import UnitOfWork
 from services.settings import MailSettings
-from storage.uow import UnitOfWork
 
 
 @dataclass
@@ -149,9 +149,8 @@ def enqueue_task_mail(
         return False  # checked first so that a re-run does not even render
     key, mail = build_task_mail(mailer, task, kind, now=now, rung=rung, to=to, cc=cc, extra=extra)
     if task_id is None:
-        plan_row = uow.plans.row(mailer.plan.code)
-        row = uow.tasks.row(task.key, plan_id=plan_row.id) if plan_row else None
-        task_id = row.id if row else None
+        stored = uow.tasks.get(task.key, plan=mailer.plan.code)
+        task_id = stored.id if stored else None
     return uow.outbox.enqueue(
         mail, key=key, kind=kind.value, task_id=task_id, not_before=mailer.not_before(now)
     )

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.clock import local_date
-from domain.ladder import notices_due
+from domain.ladder import Notice, notices_due
 from domain.policy import STAGE_LABELS_VI, Audience, NoticeKind
 from domain.task import Task
 from domain.vi import long_date
 from domain.year_end import ladder_for
 from notifications.content import MailKind, reminder_lead
 from services.mail import Mailer, enqueue_mail, enqueue_task_mail
-from storage.uow import UnitOfWork
+from services.ports import UnitOfWork
 
 _KIND_MAIL = {NoticeKind.REMINDER: MailKind.REMINDER, NoticeKind.OVERDUE: MailKind.OVERDUE}
 CATCH_UP_WORKING_DAYS = 5  # a sweep that was down this long still fires the rungs it missed
@@ -38,48 +38,61 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
     before = max((r.days_before or 0) for r in rungs)
     after = max((r.days_after or 0) for r in rungs) + CATCH_UP_WORKING_DAYS
     first_due, last_due = cal.add_working_days(today, -after), cal.add_working_days(today, before)
-    plan_row = uow.plans.row(mailer.plan.code)
-    if plan_row is None:
+    if uow.plans.stored(mailer.plan.code) is None:
         return report
     for task_id, task in uow.tasks.due_with_ids(
         on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
     ):
         for notice in notices_due(task, now, cal, ladder_for(mailer.plan, task.key)):
-            key = notice.idempotency_key
-            fired = uow.notices.record(
-                task_id=task_id,
-                kind=notice.kind.value,
-                rung=notice.rung,
-                due_on=task.due_on,
-                outbox_key=key,
-                at=now,
-            )
-            if not fired:
-                continue
-            if notice.kind is NoticeKind.ESCALATION:
-                report.escalated += 1
-                continue
-            days_left = cal.working_days_until(today, task.due_on)
-            enqueue_task_mail(
-                uow,
-                mailer,
-                task,
-                _KIND_MAIL[notice.kind],
-                now=now,
-                rung=notice.rung,
-                to=notice.to,
-                cc=notice.cc,
-                extra={"lead": reminder_lead(days_left)},
-                task_id=task_id,
-            )
-            report.reminders += notice.kind is NoticeKind.REMINDER
-            if notice.kind is NoticeKind.OVERDUE:
-                report.overdue += 1
-                report.overdue_tasks.append(str(task.key))
+            _fire(uow, mailer, task_id, task, notice, now=now, report=report)
     if report.escalated:
         report.digest_sent = _digest(uow, mailer, now=now)
     uow.commit()
     return report
+
+
+def _fire(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    task_id: int,
+    task: Task,
+    notice: Notice,
+    *,
+    now: datetime,
+    report: NoticeReport,
+) -> None:
+    """Record one rung (at most once ever) and queue its mail; an escalation has none of its
+    own (the Director's digest lists it)."""
+    fired = uow.notices.record(
+        task_id=task_id,
+        kind=notice.kind.value,
+        rung=notice.rung,
+        due_on=task.due_on,
+        outbox_key=notice.idempotency_key,
+        at=now,
+    )
+    if not fired:
+        return
+    if notice.kind is NoticeKind.ESCALATION:
+        report.escalated += 1
+        return
+    days_left = mailer.calendar.working_days_until(local_date(now), task.due_on)
+    enqueue_task_mail(
+        uow,
+        mailer,
+        task,
+        _KIND_MAIL[notice.kind],
+        now=now,
+        rung=notice.rung,
+        to=notice.to,
+        cc=notice.cc,
+        extra={"lead": reminder_lead(days_left)},
+        task_id=task_id,
+    )
+    report.reminders += notice.kind is NoticeKind.REMINDER
+    if notice.kind is NoticeKind.OVERDUE:
+        report.overdue += 1
+        report.overdue_tasks.append(str(task.key))
 
 
 def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:

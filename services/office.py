@@ -12,6 +12,7 @@ from typing import Any
 from domain.clock import local_date
 from domain.errors import InvalidRequest, NotFound
 from domain.policy import Stage
+from domain.records import OFFICE_ORIGIN, AuditEntry, Evidence, StoredTask, Submission
 from domain.status import Bucket, bucket
 from domain.task import Action, Task, TaskKey, TaskState
 from domain.vi import dmy
@@ -19,10 +20,8 @@ from notifications.content import MailKind
 from services import stages
 from services.context import PlanContext
 from services.mail import enqueue_task_mail
+from services.ports import UnitOfWork
 from services.tasks import return_for_revision, transition
-from storage.repositories import unit_ids
-from storage.tables import AuditRow, EvidenceRow, SubmissionRow, TaskRow
-from storage.uow import UnitOfWork
 
 REVIEW = "review"  # submitted, waiting for the Office: shown apart from the four buckets
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -49,9 +48,9 @@ class Matrix:
 class TaskView:
     task_id: int
     task: Task
-    versions: list[SubmissionRow]
-    evidence: list[EvidenceRow]
-    audit: list[AuditRow]
+    versions: list[Submission]
+    evidence: list[Evidence]
+    audit: list[AuditEntry]
 
 
 def cell_class(task: Task, now: datetime) -> str:
@@ -100,17 +99,16 @@ def dashboard(
 
 def task_view(ctx: PlanContext, task_id: int) -> TaskView:
     with ctx.app.uow() as uow:
-        row, task = _get(uow, task_id)
-        versions = uow.submissions.versions(row.id)
-        evidence = uow.submissions.evidence([row.id])
-        audit = list(uow.audit.entries(entity="task", key=str(task.key)))
+        task = _get(uow, task_id).task
+        versions = uow.submissions.versions(task_id)
+        evidence = uow.submissions.evidence([task_id])
+        audit = uow.audit.entries(entity="task", key=str(task.key))
     return TaskView(task_id, task, versions, evidence, audit)
 
 
 def accept(ctx: PlanContext, task_id: int, *, at: datetime, by: str) -> None:
     with ctx.app.uow() as uow:
-        row, task = _get(uow, task_id)
-        transition(uow, row, task, Action.ACCEPT, at=at, by=by)
+        transition(uow, _get(uow, task_id), Action.ACCEPT, at=at, by=by)
         uow.commit()
 
 
@@ -119,7 +117,7 @@ def return_task(ctx: PlanContext, task_id: int, *, at: datetime, by: str, reason
     if not reason.strip():
         raise InvalidRequest("Cần ghi lý do trả lại")
     with ctx.app.uow() as uow:
-        _row, task = _get(uow, task_id)
+        task = _get(uow, task_id).task
         return_for_revision(uow, ctx.mailer, task.key, at=at, by=by, reason=reason.strip())
 
 
@@ -127,7 +125,7 @@ def extend(
     ctx: PlanContext, task_id: int, *, due_on: date, at: datetime, by: str, reason: str
 ) -> date:
     with ctx.app.uow() as uow:
-        _row, task = _get(uow, task_id)
+        task = _get(uow, task_id).task
     if due_on <= task.due_on:
         raise InvalidRequest(f"Hạn mới phải sau hạn hiện tại ({dmy(task.due_on)})")
     return stages.extend_due(ctx, task.key, due_on=due_on, at=at, by=by, reason=reason)
@@ -143,31 +141,24 @@ def reassign(
     if target is None:
         raise InvalidRequest(f"Không có đơn vị {to_unit!r} trong danh bạ")
     with ctx.app.uow() as uow:
-        row, task = _get(uow, task_id)
+        stored = _get(uow, task_id)
+        task = stored.task
         if task.state not in (TaskState.OPEN, TaskState.RETURNED):
             raise InvalidRequest("Chỉ giao lại được nhiệm vụ chưa hoàn thành")
         new_key = replace(task.key, unit=target.code)
-        if uow.tasks.row(new_key, plan_id=row.plan_id) is not None:
+        if uow.tasks.get(new_key, plan=ctx.plan.code) is not None:
             raise InvalidRequest(f"{target.name} đã có nhiệm vụ này")
-        transition(uow, row, task, Action.CANCEL, at=at, by=by, reason=f"giao lại: {reason}")
+        transition(uow, stored, Action.CANCEL, at=at, by=by, reason=f"giao lại: {reason}")
         new_task = Task(new_key, task.role, task.opens_on, task.due_on)
-        new_row = uow.tasks.add(
-            new_task,
-            plan_id=row.plan_id,
-            activity_id=row.activity_id,
-            unit_id=unit_ids(uow.session, [target.code])[target.code],
-            at=at,
-        )
-        new_row.origin = "office"
-        uow.session.flush()
+        new_id = uow.tasks.add(new_task, plan=ctx.plan.code, at=at, origin=OFFICE_ORIGIN)
         for key, other in ((task.key, new_key), (new_key, task.key)):
             _audit(uow, key, "task.reassigned", at, by, reason, {"unit": key.unit}, other)
         if task.opens_on <= local_date(at):
             enqueue_task_mail(
-                uow, ctx.mailer, new_task, MailKind.TASK_ASSIGNED, now=at, task_id=new_row.id
+                uow, ctx.mailer, new_task, MailKind.TASK_ASSIGNED, now=at, task_id=new_id
             )
         uow.commit()
-        return new_row.id
+        return new_id
 
 
 def delegate(
@@ -179,11 +170,11 @@ def delegate(
     if not name or not _EMAIL.match(email):
         raise InvalidRequest("Cần họ tên và địa chỉ thư điện tử hợp lệ của người được giao")
     with ctx.app.uow() as uow:
-        row, task = _get(uow, task_id)
-        old = {"name": row.delegate_name, "email": row.delegate_email}
-        row.delegate_name, row.delegate_email, row.updated_at = name, email, at
-        _audit(uow, task.key, "task.delegated", at, by, reason, old, {"name": name, "email": email})
+        task = _get(uow, task_id).task
+        old = {"name": task.delegate_name, "email": task.delegate_email}
         changed = replace(task, delegate_name=name, delegate_email=email)
+        uow.tasks.save(task_id, changed, at=at)
+        _audit(uow, task.key, "task.delegated", at, by, reason, old, {"name": name, "email": email})
         count = sum(1 for e in uow.audit.entries(entity="task", key=str(task.key)))
         enqueue_task_mail(
             uow,
@@ -191,7 +182,7 @@ def delegate(
             changed,
             MailKind.TASK_ASSIGNED,
             now=at,
-            task_id=row.id,
+            task_id=task_id,
             rung=f"delegated-{count}",
         )
         uow.commit()
@@ -201,25 +192,26 @@ def reissue_link(ctx: PlanContext, task_id: int, *, at: datetime, by: str, reaso
     """Revoke the task's link and mail a new one; the new link generation."""
     _need_reason(reason)
     with ctx.app.uow() as uow:
-        row, task = _get(uow, task_id)
-        generation = (row.link_generation or 1) + 1
-        row.link_generation, row.updated_at = generation, at
+        task = _get(uow, task_id).task
+        generation = task.link_generation + 1
+        changed = replace(task, link_generation=generation)
+        uow.tasks.save(task_id, changed, at=at)
         old, new = {"link_generation": generation - 1}, {"link_generation": generation}
         _audit(uow, task.key, "task.link_reissued", at, by, reason, old, new)
         enqueue_task_mail(
             uow,
             ctx.mailer,
-            replace(task, link_generation=generation),
+            changed,
             MailKind.TASK_ASSIGNED,
             now=at,
-            task_id=row.id,
+            task_id=task_id,
             rung=f"link-{generation}",
         )
         uow.commit()
         return generation
 
 
-def _get(uow: UnitOfWork, task_id: int) -> tuple[TaskRow, Task]:
+def _get(uow: UnitOfWork, task_id: int) -> StoredTask:
     found = uow.tasks.by_id(task_id)
     if found is None:
         raise NotFound(f"task #{task_id}")

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from domain.calendar import WorkingCalendar
 from domain.errors import PlanInvalid
 from domain.plan import Plan
+from domain.records import PLAN_ORIGIN, StoredTask
 from domain.schedule import build_schedule, schedule_tasks
-from domain.task import ACTIVE_STATES, Action, TaskKey, TaskState
+from domain.task import ACTIVE_STATES, Action, TaskKey
 from domain.units import Recipient, Unit, UnitDirectory
 from domain.validation import check_plan
+from services.ports import UnitOfWork
 from services.tasks import transition
-from storage.repositories import to_task, unit_ids
-from storage.tables import TaskRow
-from storage.uow import UnitOfWork
 
 
 @dataclass
@@ -97,10 +96,10 @@ def _store_plan(
 ) -> None:
     document = plan.model_dump(mode="json", by_alias=True)
     digest = content_hash(document)
-    row = uow.plans.row(plan.code)
-    if row is not None and row.content_hash == digest:
+    stored = uow.plans.stored(plan.code)
+    if stored is not None and stored[0] == digest:
         return
-    old = dict(row.document) if row else None
+    old = stored[1] if stored else None
     uow.plans.save(plan, content_hash=digest, at=at)
     report.plan_change = "created" if old is None else "updated"
     summary = {"content_hash": digest}
@@ -112,7 +111,7 @@ def _store_plan(
         action=f"plan.{report.plan_change}",
         entity="plan",
         key=plan.code,
-        old={"content_hash": row.content_hash} if row else None,
+        old={"content_hash": stored[0]} if stored else None,
         new=summary,
     )
 
@@ -127,31 +126,25 @@ def _sync_tasks(
     actor: str,
     report: LoadReport,
 ) -> None:
-    plan_row = uow.plans.row(plan.code)
-    assert plan_row is not None  # stored just before
-    existing = uow.tasks.keyed_rows(plan_id=plan_row.id)
-    ids = unit_ids(uow.session, [u.code for u in directory.units])
+    existing = uow.tasks.keyed(plan=plan.code)
     wanted: set[TaskKey] = set()
     for schedule in build_schedule(plan, directory, calendar):
         a = schedule.activity
-        activity = uow.plans.save_activity(plan_row, a.number, a.code, a.title, schedule.window)
+        uow.plans.save_activity(plan.code, a.number, a.code, a.title, schedule.window)
+        new_tasks = []
         for task in schedule_tasks(schedule, plan):
             wanted.add(task.key)
-            row = existing.get(task.key)
-            if row is None:
-                uow.tasks.add(
-                    task,
-                    plan_id=plan_row.id,
-                    activity_id=activity.id,
-                    unit_id=ids[task.key.unit],
-                    at=at,
-                )
-                report.tasks_created += 1
-            elif (row.opens_on, row.due_on) != (task.opens_on, task.due_on) and TaskState(
-                row.state
-            ) in ACTIVE_STATES:
-                old = {"opens_on": str(row.opens_on), "due_on": str(row.due_on)}
-                row.opens_on, row.due_on, row.updated_at = task.opens_on, task.due_on, at
+            found = existing.get(task.key)
+            if found is None:
+                new_tasks.append(task)
+                continue
+            was = found.task
+            if (was.opens_on, was.due_on) != (task.opens_on, task.due_on) and (
+                was.state in ACTIVE_STATES
+            ):
+                old = {"opens_on": str(was.opens_on), "due_on": str(was.due_on)}
+                moved = replace(was, opens_on=task.opens_on, due_on=task.due_on)
+                uow.tasks.save(found.id, moved, at=at)
                 new = {"opens_on": str(task.opens_on), "due_on": str(task.due_on)}
                 uow.audit.record(
                     at=at,
@@ -164,12 +157,14 @@ def _sync_tasks(
                     new=new,
                 )
                 report.tasks_rescheduled += 1
+        uow.tasks.add_all(new_tasks, plan=plan.code, at=at)
+        report.tasks_created += len(new_tasks)
     _cancel_dropped(uow, existing, wanted, at=at, actor=actor, report=report)
 
 
 def _cancel_dropped(
     uow: UnitOfWork,
-    existing: dict[TaskKey, TaskRow],
+    existing: dict[TaskKey, StoredTask],
     wanted: set[TaskKey],
     *,
     at: datetime,
@@ -178,9 +173,8 @@ def _cancel_dropped(
 ) -> None:
     """Tasks the changed plan no longer has are cancelled, never deleted: history stays."""
     reason = "no longer in the plan"
-    for key, row in existing.items():
-        if key in wanted or TaskState(row.state) not in ACTIVE_STATES or row.origin != "plan":
+    for key, stored in existing.items():
+        if key in wanted or stored.task.state not in ACTIVE_STATES or stored.origin != PLAN_ORIGIN:
             continue  # reassigned or year-end work is not the schedule's to cancel
-        task = to_task(row, key.activity, key.unit)
-        transition(uow, row, task, Action.CANCEL, at=at, by=actor, reason=reason)
+        transition(uow, stored, Action.CANCEL, at=at, by=actor, reason=reason)
         report.tasks_cancelled += 1

@@ -12,6 +12,7 @@ from domain.clock import local_date
 from domain.plan import Activity, Topic
 from domain.policy import NoticeKind, Stage
 from domain.report import RESULT_COUNTS, FormResult, ReportData
+from domain.schedule import carries_estimate
 from domain.status import Bucket
 from domain.task import DONE_STATES, TaskState
 from domain.units import canonical_name
@@ -130,7 +131,7 @@ def _form(ctx: PlanContext, facts: Facts, activity: Activity) -> FormResult:
         summary=_summary(ctx, reports),
         links=_unique(ev.text for ev in evidence),
         topics=[t.code for t in ctx.plan.all_topics() if t.code in topics],
-        estimate=_estimate(ctx, activity),
+        estimate=carries_estimate(ctx.plan, activity, ctx.app.calendar),
     )
 
 
@@ -143,11 +144,6 @@ def _assigned(ctx: PlanContext, activity: Activity) -> tuple[list[str], list[str
     names = {u.code: u.name for u in directory.units}
     lead_names = [names[c] for c in leads] or [activity.lead.as_written]
     return lead_names, [names[c] for c in others if c not in leads]
-
-
-def _estimate(ctx: PlanContext, activity: Activity) -> bool:
-    cutoff = ctx.plan.unit_deadline().due(ctx.app.calendar)
-    return activity.time_window(ctx.plan.year).end > cutoff
 
 
 def _counts(reports: list[Entry]) -> dict[str, int]:

@@ -10,14 +10,15 @@ from typing import Any
 from domain.calendar import WorkingCalendar
 from domain.clock import local_date
 from domain.policy import Stage, stage_label
+from domain.records import Evidence as StoredEvidence
+from domain.records import Submission
 from domain.report import UnitAppendix, UnitTaskLine
 from domain.status import Bucket, bucket
 from domain.task import DONE_STATES, Task, TaskState
 from domain.units import Unit
 from domain.year_end import YEAR_END, YEAR_END_TITLE, reporting_units
 from services.context import PlanContext
-from storage.tables import EvidenceRow, SubmissionRow
-from storage.uow import UnitOfWork
+from services.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,11 @@ def read_facts(ctx: PlanContext) -> Facts:
         handed_in = [i for i, t in tasks if i not in skip and t.state in DONE_STATES]
         latest = uow.submissions.latest(handed_in)
         entries = [_entry(i, t, latest.get(i)) for i, t in tasks if i not in skip]
-        plan_row = uow.plans.row(ctx.plan.code)
         return Facts(
             entries=entries,
             evidence=_evidence(uow, entries),
             revision=_revision(uow, revisions),
-            notices=uow.notices.counts(plan_id=plan_row.id) if plan_row else {},
+            notices=uow.notices.counts(plan=ctx.plan.code),
         )
 
 
@@ -103,7 +103,7 @@ def _is_revision(task: Task, office: str) -> bool:
     return key.activity == YEAR_END and key.unit == office and key.seq > 1
 
 
-def _entry(task_id: int, task: Task, latest: SubmissionRow | None) -> Entry:
+def _entry(task_id: int, task: Task, latest: Submission | None) -> Entry:
     if task.state not in DONE_STATES or latest is None:
         return Entry(task_id, task)
     return Entry(task_id, task, dict(latest.payload), latest.id)
@@ -117,7 +117,7 @@ def _evidence(uow: UnitOfWork, entries: list[Entry]) -> list[Evidence]:
     return [e for r in current if (e := _evidence_item(r)) is not None]
 
 
-def _evidence_item(row: EvidenceRow) -> Evidence | None:
+def _evidence_item(row: StoredEvidence) -> Evidence | None:
     if row.kind == "link" and row.url:
         text = row.url
     elif row.kind == "file" and row.filename:

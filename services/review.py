@@ -5,45 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.errors import IllegalTransition, InvalidRequest, NotFound
-from domain.report_draft import DraftAction, DraftState, apply
+from domain.report_draft import DraftAction, ReportDraft
 from services.context import PlanContext
-from storage.tables import ReportDraftRow
 
 
-def latest_draft(ctx: PlanContext) -> ReportDraftRow | None:
+def latest_draft(ctx: PlanContext) -> ReportDraft | None:
     with ctx.app.uow() as uow:
-        plan_row = uow.plans.row(ctx.plan.code)
-        return uow.drafts.latest(plan_id=plan_row.id) if plan_row else None
+        return uow.drafts.latest(plan=ctx.plan.code)
 
 
 def decide(
     ctx: PlanContext, version: int, *, approve: bool, comments: str, at: datetime, by: str
-) -> ReportDraftRow:
+) -> ReportDraft:
     """Record the decision on draft `version` (only the newest, only once), audit-logged."""
     if not approve and not comments.strip():
         raise InvalidRequest("Cần ghi ý kiến khi trả lại dự thảo")
     with ctx.app.uow() as uow:
-        plan_row = uow.plans.row(ctx.plan.code)
-        latest = uow.drafts.latest(plan_id=plan_row.id) if plan_row else None
+        latest = uow.drafts.latest(plan=ctx.plan.code)
         if latest is None or latest.version != version:
             raise NotFound(f"report draft v{version} is not the current draft")
-        action = DraftAction.APPROVE if approve else DraftAction.RETURN
         try:
-            new = apply(DraftState(latest.state), action)
+            decided = latest.apply(DraftAction.APPROVE if approve else DraftAction.RETURN)
         except IllegalTransition:
-            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý ({latest.state})") from None
-        old = {"state": latest.state}
-        latest.state = new.value
-        latest.comments, latest.decided_by, latest.decided_at = comments.strip(), by, at
+            state = latest.state.value
+            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý ({state})") from None
+        decided = decided.decided(comments=comments.strip(), by=by, at=at)
+        uow.drafts.save(decided)
         uow.audit.record(
             at=at,
             actor=by,
-            action=f"report.{latest.state}",
+            action=f"report.{decided.state.value}",
             entity="report",
             key=f"{ctx.plan.code}#v{version}",
             reason=comments.strip(),
-            old=old,
-            new={"state": latest.state},
+            old={"state": latest.state.value},
+            new={"state": decided.state.value},
         )
         uow.commit()
-        return latest
+        return decided

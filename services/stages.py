@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from documents.bpmn import bpmn_filename, export_bpmn
+from documents.bpmn.export import bpmn_filename, export_bpmn
 from domain.errors import InvalidRequest, NotFound
+from domain.mail import Mailbox
 from domain.numbers import ID_MAX, parse_natural
 from domain.policy import Stage, stage_label
 from domain.schedule import StageSlot, schedule_activity
@@ -17,10 +18,8 @@ from domain.task import DONE_STATES, Action, TaskKey, TaskState
 from domain.vi import dmy
 from notifications.content import MailKind
 from services.context import PlanContext
-from services.mail import enqueue_assignments, enqueue_task_mail
-from services.tasks import transition
-from storage.repositories import to_task
-from storage.uow import UnitOfWork
+from services.mail import enqueue_assignments, enqueue_mail, enqueue_task_mail
+from services.tasks import load, return_for_revision, transition
 
 
 @dataclass(frozen=True)
@@ -119,14 +118,6 @@ def store_report(ctx: PlanContext, activity: str, *, now: datetime) -> bool:
     return changed
 
 
-def _row(uow: UnitOfWork, ctx: PlanContext, key: TaskKey) -> Any:
-    plan_row = uow.plans.row(ctx.plan.code)
-    row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
-    if row is None:
-        raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
-    return row
-
-
 def diagram(ctx: PlanContext, activity: str) -> Path:
     """The activity's BPMN 2.0 file (every flow's is written on first use), for its artifact."""
     folder = ctx.app.settings.bpmn_dir.resolve()
@@ -157,11 +148,12 @@ def extend_due(
     if not ctx.app.calendar.is_working_day(due_on):
         due_on = ctx.app.calendar.due_by(due_on)
     with ctx.app.uow() as uow:
-        row = _row(uow, ctx, key)
-        if TaskState(row.state) not in (TaskState.OPEN, TaskState.RETURNED):
-            raise InvalidRequest(f"task {key} is {row.state}: only open tasks can be extended")
-        old = row.due_on
-        row.due_on, row.updated_at = due_on, at
+        stored = load(uow, ctx.plan.code, key)
+        if stored.task.state not in (TaskState.OPEN, TaskState.RETURNED):
+            state = stored.task.state.value
+            raise InvalidRequest(f"task {key} is {state}: only open tasks can be extended")
+        old = stored.task.due_on
+        uow.tasks.save(stored.id, replace(stored.task, due_on=due_on), at=at)
         uow.audit.record(
             at=at,
             actor=by,
@@ -178,32 +170,51 @@ def extend_due(
 
 def cancel(ctx: PlanContext, key: TaskKey, *, at: datetime, by: str, reason: str) -> None:
     with ctx.app.uow() as uow:
-        row = _row(uow, ctx, key)
-        transition(
-            uow,
-            row,
-            to_task(row, key.activity, key.unit),
-            Action.CANCEL,
-            at=at,
-            by=by,
-            reason=reason,
-        )
+        transition(uow, load(uow, ctx.plan.code, key), Action.CANCEL, at=at, by=by, reason=reason)
         uow.commit()
 
 
 def resend(ctx: PlanContext, key: TaskKey, *, at: datetime, token: str) -> bool:
     """Queue the assignment mail of a task again (once per `token`, e.g. the admin run id)."""
     with ctx.app.uow() as uow:
-        row = _row(uow, ctx, key)
-        task = to_task(row, key.activity, key.unit)
+        stored = load(uow, ctx.plan.code, key)
         queued = enqueue_task_mail(
             uow,
             ctx.mailer,
-            task,
+            stored.task,
             MailKind.TASK_ASSIGNED,
             now=at,
             rung=f"resend-{token}",
-            task_id=row.id,
+            task_id=stored.id,
+        )
+        uow.commit()
+    return queued
+
+
+def return_submission(
+    ctx: PlanContext, key: TaskKey, *, at: datetime, by: str, reason: str
+) -> None:
+    """Send a submission back to the unit with the Office's reason; the unit is mailed."""
+    with ctx.app.uow() as uow:
+        return_for_revision(uow, ctx.mailer, key, at=at, by=by, reason=reason)
+
+
+def notify_office(ctx: PlanContext, key: TaskKey, *, now: datetime) -> bool:
+    """Alert the Office that a task became overdue: one mail per task, whoever asks again.
+    False when it was queued before."""
+    office = ctx.directory.unit(ctx.directory.office)
+    unit = ctx.directory.unit(key.unit)
+    if office is None or unit is None:
+        raise NotFound(f"unknown office or unit for {key}")
+    with ctx.app.uow() as uow:
+        queued = enqueue_mail(
+            uow,
+            ctx.mailer,
+            MailKind.OFFICE_ALERT,
+            key=f"{ctx.plan.code}:office-alert:{key}",
+            now=now,
+            to=[Mailbox(office.contact.email, office.name)],
+            context={"greeting": office.name, "unit": unit.name, "task": str(key)},
         )
         uow.commit()
     return queued

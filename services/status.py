@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.status import Bucket, bucket
-from storage.uow import UnitOfWork
+from services.ports import UnitOfWork
 
 
 @dataclass

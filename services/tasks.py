@@ -7,29 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import NotFound
+from domain.records import StoredTask
 from domain.task import Action, Task, TaskKey
 from notifications.content import MailKind
 from services.mail import Mailer, enqueue_task_mail, local_time
-from storage.repositories import to_task, write_task
-from storage.tables import TaskRow
-from storage.uow import UnitOfWork
+from services.ports import UnitOfWork
 
 
-def _load(uow: UnitOfWork, mailer: Mailer, key: TaskKey) -> tuple[TaskRow, Task]:
-    plan_row = uow.plans.row(mailer.plan.code)
-    row = uow.tasks.row(key, plan_id=plan_row.id) if plan_row else None
-    if row is None:
-        raise NotFound(f"task {key} is not in plan {mailer.plan.code}")
-    return row, to_task(row, key.activity, key.unit)
+def load(uow: UnitOfWork, plan: str, key: TaskKey) -> StoredTask:
+    """The stored task of `plan` with `key`; NotFound when the plan has no such task."""
+    found = uow.tasks.get(key, plan=plan)
+    if found is None:
+        raise NotFound(f"task {key} is not in plan {plan}")
+    return found
 
 
 def assign(uow: UnitOfWork, mailer: Mailer, keys: list[TaskKey], *, now: datetime) -> int:
     """Send each task's assignment mail (once, ever); returns how many were newly queued."""
     queued = 0
     for key in keys:
-        row, task = _load(uow, mailer, key)
+        stored = load(uow, mailer.plan.code, key)
         queued += enqueue_task_mail(
-            uow, mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=row.id
+            uow, mailer, stored.task, MailKind.TASK_ASSIGNED, now=now, task_id=stored.id
         )
     uow.commit()
     return queued
@@ -37,8 +36,7 @@ def assign(uow: UnitOfWork, mailer: Mailer, keys: list[TaskKey], *, now: datetim
 
 def transition(
     uow: UnitOfWork,
-    row: TaskRow,
-    task: Task,
+    stored: StoredTask,
     action: Action,
     *,
     at: datetime,
@@ -47,8 +45,9 @@ def transition(
     note: dict[str, Any] | None = None,
 ) -> Task:
     """Move a task through its lifecycle, store it and write the audit entry."""
+    task = stored.task
     changed, event = task.apply(action, at=at, reason=reason)
-    write_task(row, changed, at=at)
+    uow.tasks.save(stored.id, changed, at=at)
     uow.audit.record(
         at=at,
         actor=by,
@@ -83,20 +82,20 @@ def submit(
     two at once: the database's unique constraint lets one through (the other raises
     IntegrityError, and asking again returns the winner's version).
     """
-    row, task = _load(uow, mailer, key)
-    if nonce and (done := uow.submissions.by_nonce(row.id, nonce)) is not None:
+    stored = load(uow, mailer.plan.code, key)
+    if nonce and (done := uow.submissions.by_nonce(stored.id, nonce)) is not None:
         return done
-    version = uow.submissions.add(task_id=row.id, at=at, by=by, payload=payload, nonce=nonce)
+    version = uow.submissions.add(task_id=stored.id, at=at, by=by, payload=payload, nonce=nonce)
     if evidence:
-        uow.submissions.add_evidence(task_id=row.id, version=version, items=evidence, at=at)
-    changed = transition(uow, row, task, Action.SUBMIT, at=at, by=by, note={"version": version})
+        uow.submissions.add_evidence(task_id=stored.id, version=version, items=evidence, at=at)
+    changed = transition(uow, stored, Action.SUBMIT, at=at, by=by, note={"version": version})
     enqueue_task_mail(
         uow,
         mailer,
         changed,
         MailKind.SUBMISSION_RECEIPT,
         now=at,
-        task_id=row.id,
+        task_id=stored.id,
         rung=f"v{version}",
         extra={"version": version, "submitted_at": local_time(at)},
     )
@@ -110,16 +109,16 @@ def return_for_revision(
     uow: UnitOfWork, mailer: Mailer, key: TaskKey, *, at: datetime, by: str, reason: str
 ) -> None:
     """The Office sends a submission back with a reason; the unit gets the returned mail."""
-    row, task = _load(uow, mailer, key)
-    changed = transition(uow, row, task, Action.RETURN, at=at, by=by, reason=reason)
-    versions = len(uow.submissions.versions(row.id))
+    stored = load(uow, mailer.plan.code, key)
+    changed = transition(uow, stored, Action.RETURN, at=at, by=by, reason=reason)
+    versions = len(uow.submissions.versions(stored.id))
     enqueue_task_mail(
         uow,
         mailer,
         changed,
         MailKind.RETURNED,
         now=at,
-        task_id=row.id,
+        task_id=stored.id,
         rung=f"v{versions}",
         extra={"reason": reason},
     )

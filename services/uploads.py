@@ -14,12 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from domain.errors import InvalidRequest, NotFound
-from storage.db import insert_ignoring_duplicates
-from storage.tables import Base, EvidenceRow, UploadRow
-from storage.uow import UnitOfWork
+from services.ports import UnitOfWork
 
 # extension → (content type, label shown to users)
 ALLOWED = {
@@ -124,17 +120,8 @@ def keep(uow: UnitOfWork, staged: list[Staged], *, root: Path, at: datetime) -> 
     before it commits; the store paths this call created (to undo if the commit fails)."""
     placed = []
     for item in staged:
-        insert_ignoring_duplicates(
-            uow.session,
-            Base.metadata.tables["uploads"],
-            {
-                "sha256": item.file.sha256,
-                "size": item.file.size,
-                "content_type": item.file.content_type,
-                "created_at": at,
-            },
-            unique=("sha256",),
-        )
+        f = item.file
+        uow.uploads.record(sha256=f.sha256, size=f.size, content_type=f.content_type, at=at)
         target = content_path(root, item.file.sha256)
         if target.exists() or not item.path.exists():  # stored before (or the same bytes twice)
             item.path.unlink(missing_ok=True)
@@ -162,28 +149,16 @@ class EvidenceFile:
 
 def evidence_file(uow: UnitOfWork, evidence_id: int, *, root: Path) -> EvidenceFile:
     """The stored file of a piece of evidence, with the name it was handed in under."""
-    row = uow.session.get(EvidenceRow, evidence_id)
-    upload = uow.session.get(UploadRow, row.sha256) if row is not None and row.sha256 else None
-    if row is None or upload is None:
+    upload = uow.uploads.of_evidence(evidence_id)
+    if upload is None:
         raise NotFound(f"no evidence file {evidence_id}")
-    name = row.filename or f"minh-chung-{evidence_id}"
+    name = upload.filename or f"minh-chung-{evidence_id}"
     return EvidenceFile(content_path(root, upload.sha256), upload.content_type, name)
-
-
-def referenced(uow: UnitOfWork, among: list[str] | None = None) -> set[str]:
-    """The content hashes a row refers to (an upload or a piece of evidence): all of them, or
-    those of `among` only."""
-    uploads = select(UploadRow.sha256)
-    evidence = select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
-    if among is not None:
-        uploads = uploads.where(UploadRow.sha256.in_(among))
-        evidence = evidence.where(EvidenceRow.sha256.in_(among))
-    return {*uow.session.scalars(uploads), *(s for s in uow.session.scalars(evidence) if s)}
 
 
 def unplace(uow: UnitOfWork, placed: list[Path]) -> None:
     """After a failed commit: remove the files it placed that still no row refers to."""
-    known = referenced(uow, [path.name for path in placed])
+    known = uow.uploads.referenced([path.name for path in placed])
     for path in placed:
         if path.name not in known:
             path.unlink(missing_ok=True)
@@ -198,7 +173,7 @@ def collect_garbage(uow: UnitOfWork, root: Path, *, min_age: timedelta = timedel
     """
     if not root.is_dir():
         return 0
-    known, oldest = referenced(uow), time.time() - min_age.total_seconds()
+    known, oldest = uow.uploads.referenced(), time.time() - min_age.total_seconds()
     removed = 0
     for path in root.rglob("*"):
         if not path.is_file() or path.stat().st_mtime > oldest:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.mail import Attachment, Mailbox, OutgoingMail, RenderedMail
+from domain.mail import Attachment, Claimed, FailedMail, Mailbox, OutgoingMail, RenderedMail
 from storage.db import chunks, insert_ignoring_duplicates
 from storage.tables import Base, OutboxRow
 
@@ -30,16 +29,6 @@ _MARK_SENT = (
     )
 )
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A mail this delivery step now owns until it marks it sent, retried or failed."""
-
-    id: int
-    key: str
-    attempts: int
-    mail: OutgoingMail
 
 
 def _boxes(items: list[list[str]]) -> tuple[Mailbox, ...]:
@@ -190,12 +179,20 @@ class OutboxRepository:
         """Give back mails never tried (the connection went first): no attempt is counted."""
         self._set(ids, state=PENDING, claim_token=None, claimed_at=None)
 
-    def failed(self) -> list[OutboxRow]:
-        return list(
-            self.session.scalars(
-                select(OutboxRow).where(OutboxRow.state == FAILED).order_by(OutboxRow.id)
-            )
+    def failed(self) -> list[FailedMail]:
+        rows = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.state == FAILED).order_by(OutboxRow.id)
         )
+        return [
+            FailedMail(
+                r.id,
+                r.kind,
+                tuple(email for _name, email in r.recipients["to"]),
+                r.attempts,
+                r.last_error or "",
+            )
+            for r in rows
+        ]
 
     def retry_failed(self, ids: list[int] | None, *, now: datetime) -> int:
         """Put failed mails back in the queue (after the cause is fixed); attempts restart."""

@@ -1,4 +1,4 @@
-"""Records kept beside tasks: the ladder log, submission versions, activity reports."""
+"""Records kept beside tasks: the ladder log, submission versions and evidence, uploads."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from domain.records import Evidence, StoredUpload, Submission
 from storage.db import chunks, insert_ignoring_duplicates
 from storage.tables import (
-    ActivityReportRow,
-    ActivityRow,
     Base,
     EvidenceRow,
     NoticeRow,
     PlanRow,
-    ReportDraftRow,
     SubmissionRow,
     TaskRow,
+    UploadRow,
 )
 
 
@@ -47,12 +46,13 @@ class NoticeLog:
             unique=("task_id", "kind", "rung"),
         )
 
-    def counts(self, *, plan_id: int) -> dict[str, int]:
+    def counts(self, *, plan: str) -> dict[str, int]:
         """How many rungs of each kind (reminder, overdue, escalation) fired in a plan."""
         rows = self.session.execute(
             select(NoticeRow.kind, func.count())
             .join(TaskRow, NoticeRow.task_id == TaskRow.id)
-            .where(TaskRow.plan_id == plan_id)
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(PlanRow.code == plan)
             .group_by(NoticeRow.kind)
         )
         return {kind: count for kind, count in rows}
@@ -115,14 +115,15 @@ class SubmissionRepository:
                 )
             )
 
-    def evidence(self, task_ids: list[int]) -> list[EvidenceRow]:
-        return list(
-            self.session.scalars(
+    def evidence(self, task_ids: list[int]) -> list[Evidence]:
+        return [
+            _evidence(row)
+            for row in self.session.scalars(
                 select(EvidenceRow)
                 .where(EvidenceRow.task_id.in_(task_ids))
                 .order_by(EvidenceRow.id)
             )
-        )
+        ]
 
     def by_nonce(self, task_id: int, nonce: str) -> int | None:
         """The version a form (by its nonce) already produced, if any."""
@@ -132,84 +133,83 @@ class SubmissionRepository:
             )
         )
 
-    def latest(self, task_ids: Sequence[int]) -> dict[int, SubmissionRow]:
+    def latest(self, task_ids: Sequence[int]) -> dict[int, Submission]:
         """The newest version of each task's submissions (tasks with none left out)."""
-        found: dict[int, SubmissionRow] = {}
+        found: dict[int, Submission] = {}
         for chunk in chunks(task_ids):
             for row in self.session.scalars(
                 select(SubmissionRow)
                 .where(SubmissionRow.task_id.in_(chunk))
                 .order_by(SubmissionRow.task_id, SubmissionRow.version)
             ):
-                found[row.task_id] = row
+                found[row.task_id] = _submission(row)
         return found
 
-    def versions(self, task_id: int) -> list[SubmissionRow]:
-        return list(
-            self.session.scalars(
+    def versions(self, task_id: int) -> list[Submission]:
+        return [
+            _submission(row)
+            for row in self.session.scalars(
                 select(SubmissionRow)
                 .where(SubmissionRow.task_id == task_id)
                 .order_by(SubmissionRow.version)
             )
-        )
+        ]
 
 
-class ActivityReports:
-    """The report each activity's run leaves for the year-end flow."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _row(self, plan: str, activity: str) -> tuple[ActivityReportRow | None, int, int]:
-        plan_id, activity_id = self.session.execute(
-            select(PlanRow.id, ActivityRow.id)
-            .join(ActivityRow, ActivityRow.plan_id == PlanRow.id)
-            .where(PlanRow.code == plan, ActivityRow.code == activity)
-        ).one()
-        row = self.session.scalar(
-            select(ActivityReportRow).where(
-                ActivityReportRow.plan_id == plan_id, ActivityReportRow.activity_id == activity_id
-            )
-        )
-        return row, plan_id, activity_id
-
-    def save(self, *, plan: str, activity: str, content: dict[str, Any], at: datetime) -> bool:
-        """Store the current report; False (and nothing written) when it is unchanged."""
-        row, plan_id, activity_id = self._row(plan, activity)
-        if row is not None and row.content == content:
-            return False
-        row = row or ActivityReportRow(plan_id=plan_id, activity_id=activity_id)
-        row.content, row.updated_at = content, at
-        self.session.add(row)
-        return True
-
-    def get(self, *, plan: str, activity: str) -> dict[str, Any] | None:
-        row, _plan_id, _activity_id = self._row(plan, activity)
-        return dict(row.content) if row else None
+def _submission(row: SubmissionRow) -> Submission:
+    return Submission(
+        id=row.id,
+        task_id=row.task_id,
+        version=row.version,
+        submitted_at=row.submitted_at,
+        submitted_by=row.submitted_by,
+        payload=dict(row.payload),
+        nonce=row.nonce,
+    )
 
 
-class ReportDrafts:
-    """Versions of the consolidated report and the Director's decision on each."""
+def _evidence(row: EvidenceRow) -> Evidence:
+    return Evidence(
+        id=row.id,
+        task_id=row.task_id,
+        kind=row.kind,
+        url=row.url,
+        sha256=row.sha256,
+        filename=row.filename,
+        description=row.description or "",
+        topics=list(row.topics or []),
+        counts=dict(row.counts or {}),
+        submission_id=row.submission_id,
+    )
+
+
+class Uploads:
+    """Evidence files by content hash: recorded once, found by the evidence naming them."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def latest(self, *, plan_id: int) -> ReportDraftRow | None:
-        return self.session.scalar(
-            select(ReportDraftRow)
-            .where(ReportDraftRow.plan_id == plan_id)
-            .order_by(ReportDraftRow.version.desc())
-            .limit(1)
+    def record(self, *, sha256: str, size: int, content_type: str, at: datetime) -> None:
+        values = {"sha256": sha256, "size": size, "content_type": content_type, "created_at": at}
+        insert_ignoring_duplicates(
+            self.session, Base.metadata.tables["uploads"], values, unique=("sha256",)
         )
 
-    def get(self, *, plan_id: int, version: int) -> ReportDraftRow | None:
-        return self.session.scalar(
-            select(ReportDraftRow).where(
-                ReportDraftRow.plan_id == plan_id, ReportDraftRow.version == version
-            )
-        )
+    def of_evidence(self, evidence_id: int) -> StoredUpload | None:
+        """The stored file a piece of evidence names (None: no such evidence, or no file)."""
+        row = self.session.get(EvidenceRow, evidence_id)
+        upload = self.session.get(UploadRow, row.sha256) if row is not None and row.sha256 else None
+        if row is None or upload is None:
+            return None
+        return StoredUpload(upload.sha256, upload.size, upload.content_type, row.filename)
 
-    def add(self, row: ReportDraftRow) -> ReportDraftRow:
-        self.session.add(row)
-        self.session.flush()
-        return row
+    def referenced(self, among: list[str] | None = None) -> set[str]:
+        """The content hashes a row refers to (an upload or a piece of evidence): all of them,
+        or those of `among` only."""
+        uploads = select(UploadRow.sha256)
+        evidence = select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
+        if among is not None:
+            uploads = uploads.where(UploadRow.sha256.in_(among))
+            evidence = evidence.where(EvidenceRow.sha256.in_(among))
+        found = {*self.session.scalars(uploads), *self.session.scalars(evidence)}
+        return {s for s in found if s}

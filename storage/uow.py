@@ -1,15 +1,20 @@
-"""Unit of work: one transaction, the repositories bound to it, commit or roll back."""
+"""Unit of work: one transaction, the repositories bound to it, commit or roll back (the
+SQLAlchemy implementation of services.ports.UnitOfWork)."""
 
 from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import session_factory
 from storage.outbox import OutboxRepository
-from storage.records import ActivityReports, NoticeLog, ReportDrafts, SubmissionRepository
-from storage.repositories import AuditLog, PlanRepository, TaskRepository, UnitRepository
+from storage.records import NoticeLog, SubmissionRepository, Uploads
+from storage.reports import ActivityReports, ReportDrafts
+from storage.repositories import AuditLog, PlanRepository, UnitRepository
 from storage.sessions import OfficeSessions
+from storage.tasks import TaskRepository
 
 
 class UnitOfWork:
@@ -23,6 +28,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     notices: NoticeLog
     submissions: SubmissionRepository
+    uploads: Uploads
     reports: ActivityReports
     drafts: ReportDrafts
     logins: OfficeSessions
@@ -39,6 +45,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.notices = NoticeLog(self.session)
         self.submissions = SubmissionRepository(self.session)
+        self.uploads = Uploads(self.session)
         self.reports = ActivityReports(self.session)
         self.drafts = ReportDrafts(self.session)
         self.logins = OfficeSessions(self.session)
@@ -60,3 +67,21 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+class UnitsOfWork:
+    """Makes the units of work of one database (one session factory per engine)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sessions = session_factory(engine)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+
+def session_of(uow: object) -> Session:
+    """The SQLAlchemy session of a unit of work from this package (for tests and tools that
+    read tables directly); TypeError for any other unit of work."""
+    if not isinstance(uow, UnitOfWork):
+        raise TypeError(f"not a storage unit of work: {type(uow).__name__}")
+    return uow.session

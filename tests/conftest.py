@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from documents.plan_files import load_calendar, load_plan, load_units
+from documents.plans.files import load_calendar, load_plan, load_units
 from domain.calendar import WorkingCalendar
 from domain.plan import Plan
 from domain.units import UnitDirectory

@@ -19,7 +19,7 @@ def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
     monkeypatch.setenv("CCHC_BPMN_DIR", str(tmp_path / "bpmn"))
     monkeypatch.setenv("CCHC_REPORT_DIR", str(tmp_path / "reports"))
-    common._context.cache_clear()
+    common.CACHE.clear()
     from typer.testing import CliRunner
 
     from cli.main import app
@@ -28,4 +28,4 @@ def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)]).exit_code == 0
     yield url
-    common._context.cache_clear()
+    common.CACHE.clear()

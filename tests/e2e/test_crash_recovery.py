@@ -18,8 +18,10 @@ from sqlalchemy import select
 from domain.errors import InvalidRequest
 from domain.policy import Stage
 from flows import common
-from services import automations, orchestration
+from services.prefect_adapter import automations
+from services.prefect_adapter import runs as prefect_runs
 from storage.tables import OutboxRow
+from storage.uow import session_of
 from tests.e2e.test_flows import ACTIVITY, hand_in, new_run, step
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -34,7 +36,7 @@ def crash(run_id: object) -> None:
 def mail_keys() -> list[str]:
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        return list(uow.session.scalars(select(OutboxRow.idempotency_key)))
+        return list(session_of(uow).scalars(select(OutboxRow.idempotency_key)))
 
 
 def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) -> None:
@@ -45,8 +47,8 @@ def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) 
     resume_flow_run(run.id, run_input={"submission_ids": [1]})
     crash(run.id)  # its process died as it started again
     plan = common.DEFAULT_PLAN
-    assert orchestration.retry_crashed(plan, activity="bulletins") == 0  # another activity
-    assert orchestration.retry_crashed(plan) == 1
+    assert prefect_runs.retry_crashed(plan, activity="bulletins") == 0  # another activity
+    assert prefect_runs.retry_crashed(plan) == 1
     with get_client(sync_client=True) as client:
         again = client.read_flow_run(run.id)
     assert (again.state_type, again.state_name) == (StateType.SCHEDULED, "AwaitingRetry")
@@ -55,14 +57,14 @@ def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) 
     assert len(before) == len(set(before)) == 3  # plan and execute assignments, one receipt
     crash(run.id)  # marked Crashed while it waited (a late heartbeat): back to the same gate
     hand_in(Stage.EXECUTE)  # the portal, after answering, runs it again
-    assert orchestration.resume_activity(plan, ACTIVITY, note="cổng thông tin") >= 1
+    assert prefect_runs.resume_activity(plan, ACTIVITY, note="cổng thông tin") >= 1
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run.id).state_name == "AwaitingRetry"
     assert step(run.id, params) == "Suspended"  # replayed past the execute gate
     after = mail_keys()
     assert set(before) < set(after)
     assert len(after) == len(set(after)) == 5  # + the receipt and the evidence assignment
-    assert orchestration.retry_crashed(plan) == 0
+    assert prefect_runs.retry_crashed(plan) == 0
 
 
 def test_a_crashed_run_a_later_run_took_over_from_is_left_alone(loaded: str) -> None:
@@ -72,11 +74,11 @@ def test_a_crashed_run_a_later_run_took_over_from_is_left_alone(loaded: str) -> 
     crash(first.id)
     second = new_run(params)  # say the Office started the activity again
     assert step(second.id, params) == "Suspended"
-    assert orchestration.retry_crashed(common.DEFAULT_PLAN) == 0
+    assert prefect_runs.retry_crashed(common.DEFAULT_PLAN) == 0
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(second.id, Cancelled(), force=True)
         assert client.read_flow_run(first.id).state_type is StateType.CRASHED
-    assert orchestration.retry_crashed(common.DEFAULT_PLAN) == 0  # cancelled: the Office's call
+    assert prefect_runs.retry_crashed(common.DEFAULT_PLAN) == 0  # cancelled: the Office's call
 
 
 def test_the_zombie_automation_spares_runs_waiting_at_a_gate(loaded: str) -> None:

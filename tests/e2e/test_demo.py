@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
+from cli.demo_cmd import replay_year
 from flows import common
-from services.demo import run_demo
 from services.settings import Settings
 from tests.conftest import PLAN_PATH, UNITS_PATH
 
@@ -36,9 +36,9 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         env.setenv("CCHC_REPORT_DIR", str(out / "reports"))
         env.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
         env.setenv("CCHC_PLAN_PATH", str(PLAN_PATH))
-        common._context.cache_clear()
-        result = run_demo(Settings(), out)
-        common._context.cache_clear()
+        common.CACHE.clear()
+        result = replay_year(Settings(), out)
+        common.CACHE.clear()
     return out, result.summary
 
 
@@ -105,7 +105,7 @@ def test_the_mails_match_the_eml_files_and_the_submissions(
 def test_every_rung_of_every_ladder_fired(replayed: tuple[Path, dict[str, Any]]) -> None:
     _out, summary = replayed
     plan = Settings(plan_path=PLAN_PATH)
-    from documents.plan_files import load_plan
+    from documents.plans.files import load_plan
 
     policy = load_plan(plan.plan_path).policy
     fired = summary["ladder_rungs_fired"]

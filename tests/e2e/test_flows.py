@@ -21,6 +21,7 @@ from flows.propagation import propagation
 from services.context import plan_context
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
+from storage.uow import session_of
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 ACTIVITY = "iso-training"  # lead TDC alone: four tasks, one per stage
@@ -30,8 +31,8 @@ def counts() -> dict[str, int]:
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
         return {
-            "outbox": uow.session.scalar(select(func.count()).select_from(OutboxRow)) or 0,
-            "tasks": uow.session.scalar(select(func.count()).select_from(TaskRow)) or 0,
+            "outbox": session_of(uow).scalar(select(func.count()).select_from(OutboxRow)) or 0,
+            "tasks": session_of(uow).scalar(select(func.count()).select_from(TaskRow)) or 0,
         }
 
 
@@ -80,7 +81,7 @@ def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
         report: Any = uow.reports.get(plan=ctx.plan.code, activity=ACTIVITY)
-        kinds = [r.kind for r in uow.session.scalars(select(OutboxRow))]
+        kinds = [r.kind for r in session_of(uow).scalars(select(OutboxRow))]
     assert report is not None
     assert report["units"]["TDC"]["payload"] == {"stage": "report"}
     assert kinds.count("task_assigned") == 4
@@ -183,7 +184,10 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
 
 def test_the_overdue_automation_is_created_once(loaded: str) -> None:
     from flows.admin import notify_office
-    from services.automations import OVERDUE_AUTOMATION, ensure_overdue_automation
+    from services.prefect_adapter.automations import (
+        OVERDUE_AUTOMATION,
+        ensure_overdue_automation,
+    )
 
     notify_office.to_deployment(name="office").apply()
     first = ensure_overdue_automation()

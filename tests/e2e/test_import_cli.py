@@ -8,7 +8,7 @@ from docx import Document
 from typer.testing import CliRunner
 
 from cli.main import app
-from documents.plan_files import load_plan
+from documents.plans.files import load_plan
 from tests.conftest import PLAN_PATH, SEED_PATH, UNITS_PATH
 
 runner = CliRunner()

@@ -88,7 +88,7 @@ def _queue_two(env: dict[str, str]) -> None:
     """Queue two assignment mails through the service the flows use, at a working morning."""
     from datetime import datetime
 
-    from documents.plan_files import load_calendar, load_plan, load_units
+    from documents.plans.files import load_calendar, load_plan, load_units
     from domain.clock import LOCAL_TZ, FixedClock
     from domain.schedule import all_tasks
     from services.bootstrap import bootstrap, mailer

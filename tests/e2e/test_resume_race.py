@@ -17,7 +17,7 @@ from prefect.input.run_input import Keyset, keyset_from_paused_state
 from prefect.states import Cancelled, Suspended
 
 from flows.common import StageInput
-from services import orchestration
+from services.prefect_adapter import runs as prefect_runs
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -61,7 +61,7 @@ def test_the_resume_asks_again_until_the_schema_is_there() -> None:
     late = threading.Thread(target=suspend_finishes)
     late.start()
     try:
-        orchestration.resume(run_id, note="cổng thông tin")
+        prefect_runs.resume(run_id, note="cổng thông tin")
     finally:
         late.join()
     with get_client(sync_client=True) as client:

@@ -20,6 +20,7 @@ from flows import admin, common
 from flows.sweep import deadline_sweep
 from services import stages
 from storage.tables import OutboxRow, TaskRow
+from storage.uow import session_of
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 KEPT = "iso-inspection/CCTDC/execute#1"  # opens 16/10, due Friday 31/10/2025
@@ -30,17 +31,18 @@ def one_task(loaded: str) -> None:
     """Every task done or cancelled but one, so each sweep's mail can be counted exactly."""
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        plan_row: Any = uow.plans.row(ctx.plan.code)
-        kept = uow.tasks.row(stages.parse_task(KEPT), plan_id=plan_row.id)
+        kept = uow.tasks.get(stages.parse_task(KEPT), plan=ctx.plan.code)
         assert kept is not None
-        uow.session.execute(update(TaskRow).where(TaskRow.id != kept.id).values(state="cancelled"))
+        session_of(uow).execute(
+            update(TaskRow).where(TaskRow.id != kept.id).values(state="cancelled")
+        )
         uow.commit()
 
 
 def sent_rows() -> dict[int, str]:
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        rows = uow.session.execute(
+        rows = session_of(uow).execute(
             select(OutboxRow.id, OutboxRow.kind).where(OutboxRow.state == "sent")
         )
         return {id_: kind for id_, kind in rows}
@@ -72,7 +74,7 @@ def test_the_sweep_sends_exactly_the_expected_mails(one_task: None) -> None:
     assert sweep_on(date(2026, 2, 17)) == {}  # Tết Bính Ngọ
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        overdue = uow.session.scalar(select(OutboxRow).where(OutboxRow.kind == "overdue"))
+        overdue = session_of(uow).scalar(select(OutboxRow).where(OutboxRow.kind == "overdue"))
         assert overdue is not None
         assert overdue.recipients["cc"]
 
@@ -93,7 +95,7 @@ def audit(action: str) -> list[Any]:
 def outbox_size() -> int:
     ctx = common.context(common.DEFAULT_PLAN)
     with ctx.app.uow() as uow:
-        return len(list(uow.session.scalars(select(OutboxRow.id))))
+        return len(list(session_of(uow).scalars(select(OutboxRow.id))))
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from flows.year_end import year_end_report
 from services import review
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
+from storage.uow import session_of
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 COLLECTING = datetime(2025, 11, 10, 9, 0, tzinfo=LOCAL_TZ)  # reports open, cut-off ahead
@@ -55,7 +56,7 @@ def report_mails() -> list[str]:
     with ctx.app.uow() as uow:
         return [
             r.kind
-            for r in uow.session.scalars(
+            for r in session_of(uow).scalars(
                 select(OutboxRow).where(OutboxRow.kind.in_(["report_submitted", "report_sent"]))
             )
         ]
@@ -65,7 +66,7 @@ def test_units_then_the_director_then_the_report_once(loaded: str, tmp_path: Any
     ctx = common.context(common.DEFAULT_PLAN)
     ctx.app.settings.__dict__["report_dir"] = tmp_path / "reports"
     with ctx.app.uow() as uow:  # the activities are done: only the year-end work is live
-        uow.session.execute(update(TaskRow).values(state=TaskState.ACCEPTED.value))
+        session_of(uow).execute(update(TaskRow).values(state=TaskState.ACCEPTED.value))
         uow.commit()
     params = {"now": COLLECTING.isoformat()}
     run = new_run(params)

@@ -32,10 +32,10 @@ def stack(
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        common._context.cache_clear()
+        common.CACHE.clear()
         try:
             yield stack_env | env
         finally:
             if "CCHC_DATABASE_URL" in os.environ:  # close this process's pool on the database
                 common.context(common.DEFAULT_PLAN).app.close()
-            common._context.cache_clear()
+            common.CACHE.clear()

@@ -34,7 +34,7 @@ def smtp_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
         "CCHC_BPMN_DIR": str(tmp_path / "bpmn"),
     }.items():
         monkeypatch.setenv(name, value)
-    common._context.cache_clear()
+    common.CACHE.clear()
     from typer.testing import CliRunner
 
     from cli.main import app
@@ -43,7 +43,7 @@ def smtp_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)]).exit_code == 0
     yield port
-    common._context.cache_clear()
+    common.CACHE.clear()
 
 
 def test_a_hundred_mails_survive_an_smtp_outage(prefect_api: None, smtp_port: int) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from flows import common
-from services import orchestration
+from services.prefect_adapter import runs as prefect_runs
 from tests.conftest import PLAN_PATH, UNITS_PATH
 from tests.faults.kit import hand_in_everything
 from tests.smtp_server import free_port
@@ -87,7 +87,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrefectS
         "CCHC_BPMN_DIR": str(tmp_path / "bpmn"),
     }.items():
         monkeypatch.setenv(name, value)
-    common._context.cache_clear()
+    common.CACHE.clear()
     from typer.testing import CliRunner
 
     from cli.main import app
@@ -102,7 +102,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrefectS
             yield prefect
     finally:
         prefect.stop()
-        common._context.cache_clear()
+        common.CACHE.clear()
 
 
 def step(run_id: Any) -> str:
@@ -138,11 +138,11 @@ def test_every_suspended_run_resumes_after_a_server_restart(server: PrefectServe
     server.stop()  # every run waits at its plan gate; the server goes away
     assert hand_in_everything(ctx) > 0  # meanwhile every unit hands in every stage
     server.start()  # same home, same database: the runs are still there, still suspended
-    assert orchestration.reconcile(ctx) == len(runs)
+    assert prefect_runs.reconcile(ctx, now=ctx.app.clock.now()) == len(runs)
     assert {activity: step(run_id) for activity, run_id in runs.items()} == dict.fromkeys(
         runs, "Completed"
     )
     with ctx.app.uow() as uow:
         reports = [uow.reports.get(plan=ctx.plan.code, activity=a) for a in runs]
     assert all(r is not None for r in reports)
-    assert orchestration.reconcile(ctx) == 0  # nothing left waiting
+    assert prefect_runs.reconcile(ctx, now=ctx.app.clock.now()) == 0  # nothing left waiting

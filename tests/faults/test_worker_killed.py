@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from flows import common
-from services import orchestration
+from services.prefect_adapter import runs as prefect_runs
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
+from storage.uow import session_of
 from tests.e2e.test_up_postgres import CCHC
 from tests.faults.kit import hand_in_everything
 
@@ -51,7 +52,7 @@ def wait_until(api: str, wanted: str, count: int, seconds: float) -> dict[str, s
 def counts(ctx: Any) -> dict[str, int]:
     with ctx.app.uow() as uow:
         return {
-            t.__tablename__: uow.session.scalar(select(func.count()).select_from(t)) or 0
+            t.__tablename__: session_of(uow).scalar(select(func.count()).select_from(t)) or 0
             for t in (TaskRow, SubmissionRow, OutboxRow)
         }
 
@@ -75,16 +76,18 @@ def test_a_worker_killed_loses_nothing(stack: dict[str, str]) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: api}):
-        assert orchestration.reconcile(ctx) == 6
+        assert prefect_runs.reconcile(ctx, now=ctx.app.clock.now()) == 6
     final = wait_until(api, "Completed", 6, seconds=300)
     assert set(final.values()) == {"Completed"}
     after = counts(ctx)
     assert after["tasks"] == before["tasks"] == 180  # no task created twice
     assert after["submissions"] == before["submissions"] == 180  # nothing lost
     with ctx.app.uow() as uow:
-        assigned = uow.session.scalars(
-            select(OutboxRow.idempotency_key).where(OutboxRow.kind == "task_assigned")
-        ).all()
+        assigned = (
+            session_of(uow)
+            .scalars(select(OutboxRow.idempotency_key).where(OutboxRow.kind == "task_assigned"))
+            .all()
+        )
     # The plan stages were mailed before the kill; stages every unit had already handed in
     # when the run reached them open without mail. No mail twice.
     assert len(assigned) == len(set(assigned)) >= 8

@@ -29,11 +29,13 @@ from domain.policy import Stage
 from domain.schedule import all_tasks
 from domain.task import TaskState
 from flows import common
-from services import orchestration, stages
+from services import stages
 from services.context import PlanContext
 from services.links import LinkSigner
+from services.prefect_adapter import runs as prefect_runs
 from services.tasks import submit
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
+from storage.uow import session_of
 from tests.faults.kit import hand_in_everything
 
 pytestmark = pytest.mark.postgres
@@ -129,7 +131,7 @@ def assigned(ctx: PlanContext) -> list[int]:
     """The task ids of every assignment mail queued (one entry per mail)."""
     with ctx.app.uow() as uow:
         return list(
-            uow.session.scalars(select(OutboxRow.task_id).where(OutboxRow.kind == ASSIGNED))
+            session_of(uow).scalars(select(OutboxRow.task_id).where(OutboxRow.kind == ASSIGNED))
         )
 
 
@@ -147,11 +149,11 @@ def slot(ctx: PlanContext, stage: Stage, seq: int) -> dict[int, str]:
 def counts(ctx: PlanContext) -> dict[str, int]:
     with ctx.app.uow() as uow:
         found = {
-            t.__tablename__: uow.session.scalar(select(func.count()).select_from(t)) or 0
+            t.__tablename__: session_of(uow).scalar(select(func.count()).select_from(t)) or 0
             for t in (TaskRow, SubmissionRow, OutboxRow)
         }
         found["receipts"] = (
-            uow.session.scalar(
+            session_of(uow).scalar(
                 select(func.count())
                 .select_from(OutboxRow)
                 .where(OutboxRow.kind == "submission_receipt")
@@ -231,7 +233,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
     handed = hand_in(ctx, Stage.PLAN)
     with pg(ctx) as holder:
         holder.execute("LOCK TABLE outbox IN EXCLUSIVE MODE")  # reads pass, inserts wait
-        assert orchestration.resume_activity(ctx.plan.code, ACTIVITY, note="kế hoạch đã đủ") == 1
+        assert prefect_runs.resume_activity(ctx.plan.code, ACTIVITY, note="kế hoạch đã đủ") == 1
         deadline = time.monotonic() + 180
         while not waits_on_outbox(holder):  # the run replayed the plan stage, opened the next
             assert time.monotonic() < deadline, "the run never reached the check-in's mails"
@@ -251,7 +253,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
     crashed = wait_for(prefect, run.id, "Crashed", ZOMBIE_AFTER + 90)
     detected = time.monotonic() - killed_at
     assert "nhịp tim" in (crashed.state.message or "")  # the automation's doing, not a worker's
-    assert orchestration.reconcile(ctx) == 1  # run again: the same run
+    assert prefect_runs.reconcile(ctx, now=ctx.app.clock.now()) == 1  # run again: the same run
     again = wait_for(prefect, run.id, "Suspended", 240)  # the other worker took it
     assert again.state.state_details.pause_key == f"execute-{check_in.seq}-1-1"
     assert sorted(assigned(ctx)) == mailed  # every mail of both stages, once
@@ -262,7 +264,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
     assert str(kept.payload["content"]).startswith("Đã tổ chức hội thảo")
 
     handed += hand_in_everything(ctx, activity=ACTIVITY)
-    assert orchestration.reconcile(ctx) == 1  # resumed
+    assert prefect_runs.reconcile(ctx, now=ctx.app.clock.now()) == 1  # resumed
     wait_for(prefect, run.id, "Completed", 240)
     final = counts(ctx)
     assert sorted(assigned(ctx)) == mailed

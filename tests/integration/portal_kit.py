@@ -30,6 +30,7 @@ from storage.tables import (
     TaskRow,
     UploadRow,
 )
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.smtp_server import free_port
 
@@ -78,7 +79,7 @@ def link(
 def rows(world: World) -> dict[str, int]:
     with world.app.uow() as uow:
         return {
-            t.__tablename__: uow.session.scalar(select(func.count()).select_from(t)) or 0
+            t.__tablename__: session_of(uow).scalar(select(func.count()).select_from(t)) or 0
             for t in TABLES
         }
 
@@ -99,11 +100,9 @@ def login(client: TestClient, user: str = "vanphong", password: str = OFFICE_PAS
 
 def task_id(world: World, key: TaskKey) -> int:
     with world.app.uow() as uow:
-        plan_row = uow.plans.row(world.plan.code)
-        assert plan_row is not None
-        row = uow.tasks.row(key, plan_id=plan_row.id)
-        assert row is not None
-        return row.id
+        found = uow.tasks.get(key, plan=world.plan.code)
+        assert found is not None
+        return found.id
 
 
 def office_post(client: TestClient, path: str, **data: str) -> object:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from domain.policy import Stage
 from domain.task import TaskKey
 from storage.tables import EvidenceRow, OutboxRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.integration.portal_kit import (
     EVIDENCE_KEY,
@@ -263,7 +264,7 @@ def _hostile_files(client: TestClient, world: World, tally: Tally) -> None:
         tally.count(answer.status_code)
         assert answer.status_code == 200
     with world.app.uow() as uow:
-        names = [e.filename or "" for e in uow.session.scalars(select(EvidenceRow))]
+        names = [e.filename or "" for e in session_of(uow).scalars(select(EvidenceRow))]
     assert names
     assert all("/" not in n and "\\" not in n and "\x00" not in n for n in names)
 
@@ -345,7 +346,7 @@ def _xss_everywhere(client: TestClient, world: World, tally: Tally) -> None:
     )
     pages += [client.get(f"/office/task/{tid}").text, client.get("/office").text]
     with world.app.uow() as uow:
-        mails = [(m.body_html or "") for m in uow.session.scalars(select(OutboxRow))]
+        mails = [(m.body_html or "") for m in session_of(uow).scalars(select(OutboxRow))]
     for text in pages + mails:
         for marker in RAW_MARKERS:
             assert marker not in text

@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from domain.clock import LOCAL_TZ
 from domain.policy import Stage
+from domain.report_draft import DraftState, ReportDraft
 from domain.task import TaskKey, TaskState
 from storage.tables import AuditRow, OutboxRow, ReportDraftRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.integration.portal_kit import (
     DIRECTOR_PASSWORD,
@@ -43,7 +45,7 @@ def submitted(world: World, client: TestClient) -> int:
 
 def outbox(world: World) -> list[OutboxRow]:
     with world.app.uow() as uow:
-        return list(uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+        return list(session_of(uow).scalars(select(OutboxRow).order_by(OutboxRow.id)))
 
 
 def test_office_pages_need_a_login(world: World, client: TestClient) -> None:
@@ -214,13 +216,11 @@ def test_a_revoked_link_stops_working_and_the_new_one_works(
 
 def test_the_director_approves_or_returns_the_draft(world: World, client: TestClient) -> None:
     with world.app.uow() as uow:
-        plan_row = uow.plans.row(world.plan.code)
-        assert plan_row is not None
-        uow.drafts.add(
-            ReportDraftRow(
-                plan_id=plan_row.id,
+        uow.drafts.save(
+            ReportDraft(
+                plan=world.plan.code,
                 version=1,
-                state="draft",
+                state=DraftState.DRAFT,
                 content_hash="0" * 64,
                 markdown="# Báo cáo",
                 html="<h1>Báo cáo kết quả</h1>",
@@ -244,8 +244,8 @@ def test_the_director_approves_or_returns_the_draft(world: World, client: TestCl
         data={"csrf": csrf_of(client, "/director"), "comments": "Bổ sung số liệu quý IV"},
     )
     with world.app.uow() as uow:
-        draft = uow.session.scalars(select(ReportDraftRow)).one()
-        audit = uow.session.scalars(select(AuditRow).where(AuditRow.entity == "report")).all()
+        draft = session_of(uow).scalars(select(ReportDraftRow)).one()
+        audit = session_of(uow).scalars(select(AuditRow).where(AuditRow.entity == "report")).all()
     assert (draft.state, draft.comments, draft.decided_by) == (
         "returned",
         "Bổ sung số liệu quý IV",

@@ -14,6 +14,7 @@ from domain.policy import Stage
 from domain.task import TaskKey, TaskState
 from portal.app import create_app
 from storage.tables import AuditRow, OutboxRow, SubmissionRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 
 KEY = TaskKey("iso-training", "TDC", Stage.PLAN)  # due Thursday 10/4/2025
@@ -38,7 +39,7 @@ def link(
 def rows(world: World) -> dict[str, int]:
     with world.app.uow() as uow:
         return {
-            t.__tablename__: uow.session.scalar(select(func.count()).select_from(t)) or 0
+            t.__tablename__: session_of(uow).scalar(select(func.count()).select_from(t)) or 0
             for t in (SubmissionRow, OutboxRow, AuditRow)
         }
 
@@ -66,7 +67,7 @@ def test_a_submission_is_committed_acknowledged_and_receipted(
     assert "lần gửi thứ 1" in answer.text
     with world.app.uow() as uow:
         [task] = [t for t in uow.tasks.find(plan=world.plan.code) if t.key == KEY]
-        kinds = [r.kind for r in uow.session.scalars(select(OutboxRow))]
+        kinds = [r.kind for r in session_of(uow).scalars(select(OutboxRow))]
     assert task.state is TaskState.SUBMITTED
     assert kinds == ["submission_receipt"]
     again = client.post(link(world), data={"content": "Bổ sung: 3 lớp"})

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from docx import Document
 
-from documents.report_files import write_report_files
-from documents.report_text import render_markdown
+from documents.report.files import write_report_files
+from documents.report.text import render_markdown
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
 from domain.policy import Role, Stage
@@ -28,7 +28,6 @@ from services.context import plan_context
 from services.report_data import build_report_data
 from services.tasks import submit
 from services.year_end import open_unit_reports
-from storage.repositories import unit_ids
 from tests.integration.conftest import World
 
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=LOCAL_TZ)  # a Thursday after the 14/11 cut-off
@@ -75,18 +74,7 @@ def open_year_end(world: World, extra: list[Task] | None = None) -> None:
     if not extra:
         return
     with world.app.uow() as uow:
-        plan_row = uow.plans.row(world.plan.code)
-        assert plan_row is not None
-        opened = next(iter(uow.tasks.keyed_rows(plan_id=plan_row.id, activity=YEAR_END).values()))
-        ids = unit_ids(uow.session, [t.key.unit for t in extra])
-        for task in extra:
-            uow.tasks.add(
-                task,
-                plan_id=plan_row.id,
-                activity_id=opened.activity_id,
-                unit_id=ids[task.key.unit],
-                at=world.clock.now(),
-            )
+        uow.tasks.add_all(extra, plan=world.plan.code, at=world.clock.now(), origin="year-end")
         uow.commit()
 
 

@@ -20,8 +20,8 @@ from domain.units import UnitDirectory
 from services.plans import LoadReport, load_plan
 from storage.db import make_engine, session_factory
 from storage.migrate import head_revision, require_current, upgrade
-from storage.repositories import TaskRepository
 from storage.tables import Base, TaskRow
+from storage.tasks import TaskRepository
 from storage.uow import UnitOfWork
 
 T0 = datetime(2025, 3, 26, 1, 0, tzinfo=UTC)
@@ -222,7 +222,7 @@ def test_a_failure_midway_rolls_everything_back(
 ) -> None:
     # A crash half-way through the task inserts (no real server fails on cue, hence the patch).
     calls = {"n": 0}
-    original = TaskRepository.add
+    original = TaskRepository._new_row  # each task row, in batches or one by one
 
     def failing_add(self: TaskRepository, *args: Any, **kwargs: Any) -> TaskRow:
         calls["n"] += 1
@@ -230,7 +230,7 @@ def test_a_failure_midway_rolls_everything_back(
             raise RuntimeError("disk full")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(TaskRepository, "add", failing_add)
+    monkeypatch.setattr(TaskRepository, "_new_row", failing_add)
     with pytest.raises(RuntimeError, match="disk full"), uow:
         load_plan(uow, plan=plan, directory=directory, calendar=calendar, at=T0, actor="test")
     assert set(counts(engine).values()) == {0}

@@ -13,6 +13,7 @@ from domain.task import TaskKey, TaskState
 from services.notices import send_due_notices
 from services.tasks import assign, return_for_revision, submit
 from storage.tables import OutboxRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 
 KEY = TaskKey("science-digital-events", "VP", Stage.PLAN)  # opens 1/4, due 16/4/2025
@@ -26,7 +27,7 @@ def outbox(world: World) -> list[OutboxRow]:
     with world.app.uow() as uow:
         from sqlalchemy import select
 
-        return list(uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+        return list(session_of(uow).scalars(select(OutboxRow).order_by(OutboxRow.id)))
 
 
 def test_submit_records_a_version_and_queues_the_receipt(world: World) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from domain.errors import InvalidRequest
 from services.uploads import check, clean_filename, content_path, sniff
 from storage.tables import EvidenceRow, SubmissionRow, UploadRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.integration.portal_kit import (
     EVIDENCE_KEY,
@@ -117,7 +118,7 @@ def test_an_uploaded_pdf_is_stored_by_hash_outside_the_web_root(
     stored = content_path(tmp_path / "uploads", digest)
     assert stored.read_bytes() == PDF
     with world.app.uow() as uow:
-        [evidence] = uow.session.scalars(select(EvidenceRow)).all()
+        [evidence] = session_of(uow).scalars(select(EvidenceRow)).all()
     assert (evidence.kind, evidence.sha256, evidence.filename) == (
         "file",
         digest,
@@ -133,9 +134,9 @@ def test_the_same_file_twice_is_stored_once(world: World, client: TestClient) ->
     post_files(client, world, ("a.pdf", PDF))
     post_files(client, world, ("b.pdf", PDF), ("c.png", PNG))
     with world.app.uow() as uow:
-        uploads = uow.session.scalars(select(UploadRow)).all()
-        evidence = uow.session.scalars(select(EvidenceRow)).all()
-        versions = uow.session.scalars(select(SubmissionRow)).all()
+        uploads = session_of(uow).scalars(select(UploadRow)).all()
+        evidence = session_of(uow).scalars(select(EvidenceRow)).all()
+        versions = session_of(uow).scalars(select(SubmissionRow)).all()
     assert len(uploads) == 2  # the PDF once, the PNG once
     assert [e.filename for e in evidence] == ["a.pdf", "b.pdf", "c.png"]
     assert len(versions) == 2
@@ -171,7 +172,9 @@ def test_a_refused_file_writes_nothing(
 def test_the_office_downloads_a_file_only_when_logged_in(world: World, client: TestClient) -> None:
     post_files(client, world, ("Biên bản tập huấn.pdf", PDF))
     with world.app.uow() as uow:
-        evidence = uow.session.scalars(select(EvidenceRow).where(EvidenceRow.kind == "file")).one()
+        evidence = (
+            session_of(uow).scalars(select(EvidenceRow).where(EvidenceRow.kind == "file")).one()
+        )
     url = f"/office/evidence/{evidence.id}"
     assert client.get(url).status_code == 303
     login(client)

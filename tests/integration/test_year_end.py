@@ -15,12 +15,13 @@ from domain.clock import LOCAL_TZ
 from domain.policy import Stage
 from domain.task import TaskKey, TaskState
 from domain.year_end import YEAR_END, revision_key
-from services import review, year_end
+from services import report_draft, review, year_end
 from services.context import PlanContext, plan_context
 from services.notices import send_due_notices
 from services.sweep import deliver
 from services.tasks import submit
 from storage.tables import ActivityRow, NoticeRow, OutboxRow, TaskRow, UnitRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 
 UNITS = ["BBT", "VP", "TTRA", "KHTC", "QLKH", "QLCN", "BCVT", "TDC", "CCTDC", "CDS", "TTUD"]
@@ -36,7 +37,7 @@ def ctx(world: World, tmp_path: Path) -> PlanContext:
     """The plan with every activity task already decided: only the year-end work is live."""
     world.app.settings.__dict__["report_dir"] = tmp_path / "reports"
     with world.app.uow() as uow:
-        uow.session.execute(update(TaskRow).values(state=TaskState.CANCELLED.value))
+        session_of(uow).execute(update(TaskRow).values(state=TaskState.CANCELLED.value))
         uow.commit()
     return plan_context(world.plan.code, world.app)
 
@@ -56,13 +57,17 @@ def hand_in(ctx: PlanContext, unit: str, when: datetime, **payload: object) -> N
 def year_end_mail(ctx: PlanContext) -> list[tuple[str, str, list[str], list[str]]]:
     """(kind, unit, to, cc) of every mail about a year-end task, and every digest."""
     with ctx.app.uow() as uow:
-        rows = uow.session.execute(
-            select(OutboxRow, UnitRow.code, ActivityRow.code)
-            .outerjoin(TaskRow, TaskRow.id == OutboxRow.task_id)
-            .outerjoin(UnitRow, UnitRow.id == TaskRow.unit_id)
-            .outerjoin(ActivityRow, ActivityRow.id == TaskRow.activity_id)
-            .order_by(OutboxRow.id)
-        ).all()
+        rows = (
+            session_of(uow)
+            .execute(
+                select(OutboxRow, UnitRow.code, ActivityRow.code)
+                .outerjoin(TaskRow, TaskRow.id == OutboxRow.task_id)
+                .outerjoin(UnitRow, UnitRow.id == TaskRow.unit_id)
+                .outerjoin(ActivityRow, ActivityRow.id == TaskRow.activity_id)
+                .order_by(OutboxRow.id)
+            )
+            .all()
+        )
     return [
         (
             row.kind,
@@ -111,9 +116,11 @@ def test_the_year_end_ladder_at_chosen_instants(ctx: PlanContext) -> None:
     # +3: one digest to the Director, naming the unit still missing and no other
     with ctx.app.uow() as uow:
         send_due_notices(uow, ctx.mailer, now=at(date(2025, 11, 19)))
-        digest = uow.session.scalars(
-            select(OutboxRow).where(OutboxRow.kind == "escalation_digest")
-        ).one()
+        digest = (
+            session_of(uow)
+            .scalars(select(OutboxRow).where(OutboxRow.kind == "escalation_digest"))
+            .one()
+        )
     assert "Trung tâm Ứng dụng và Dịch vụ khoa học và công nghệ" in digest.body_text
     assert "Ban Biên tập" not in digest.body_text  # answered on the 18th: not missing
     assert digest.recipients["to"] == [["Giám đốc Sở", "giamdoc@skhcn.example.invalid"]]
@@ -122,17 +129,17 @@ def test_the_year_end_ladder_at_chosen_instants(ctx: PlanContext) -> None:
 def test_nothing_is_sent_on_a_day_off(ctx: PlanContext) -> None:
     year_end.open_unit_reports(ctx, now=at(date(2025, 10, 31)))
     with ctx.app.uow() as uow:
-        before = len(uow.session.scalars(select(NoticeRow)).all())
+        before = len(session_of(uow).scalars(select(NoticeRow)).all())
         send_due_notices(uow, ctx.mailer, now=at(date(2025, 11, 15)))  # Saturday
         send_due_notices(uow, ctx.mailer, now=at(date(2025, 11, 16)))  # Sunday
-        assert len(uow.session.scalars(select(NoticeRow)).all()) == before
+        assert len(session_of(uow).scalars(select(NoticeRow)).all()) == before
 
 
 def test_the_form_is_prefilled_from_the_units_activity_reports(
     world: World, ctx: PlanContext
 ) -> None:
     with ctx.app.uow() as uow:
-        uow.session.execute(update(TaskRow).values(state=TaskState.OPEN.value))
+        session_of(uow).execute(update(TaskRow).values(state=TaskState.OPEN.value))
         uow.commit()
     with ctx.app.uow() as uow:
         for activity, news in (("bulletins", 3), ("website-publication", 4)):
@@ -171,18 +178,22 @@ def test_approval_sends_the_report_once_to_ubnd_with_home_affairs_in_copy(
     assert year_end.collection(ctx, now=now).missing == [
         "Trung tâm Ứng dụng và Dịch vụ khoa học và công nghệ"
     ]
-    draft = year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
+    draft = report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
     assert "Trung tâm Ứng dụng và Dịch vụ khoa học và công nghệ" in draft.markdown
     assert Path(draft.docx_path).exists()
-    assert year_end.send_report(ctx, now=now) is False  # not approved yet
+    assert report_draft.send_report(ctx, now=now) is False  # not approved yet
     review.decide(ctx, draft.version, approve=True, comments="", at=now, by="director:gd")
-    assert year_end.send_report(ctx, now=now) is True
-    assert year_end.send_report(ctx, now=now) is False  # never twice
-    assert year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir).state == "sent"
+    assert report_draft.send_report(ctx, now=now) is True
+    assert report_draft.send_report(ctx, now=now) is False  # never twice
+    assert (
+        report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir).state == "sent"
+    )
     with ctx.app.uow() as uow:
-        sent = uow.session.scalars(
-            select(OutboxRow).where(OutboxRow.kind == "report_submitted")
-        ).all()
+        sent = (
+            session_of(uow)
+            .scalars(select(OutboxRow).where(OutboxRow.kind == "report_submitted"))
+            .all()
+        )
     assert len(sent) == 1
     assert sent[0].recipients["to"] == [
         ["Ủy ban nhân dân tỉnh Quảng Ngãi", "ubnd@quangngai.example.invalid"]
@@ -196,16 +207,16 @@ def test_approval_sends_the_report_once_to_ubnd_with_home_affairs_in_copy(
 def test_a_return_sends_the_office_a_revision_task_and_a_new_version(ctx: PlanContext) -> None:
     year_end.open_unit_reports(ctx, now=at(date(2025, 10, 31)))
     now = at(date(2025, 11, 17))
-    first = year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
+    first = report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
     review.decide(
         ctx, first.version, approve=False, comments="Bổ sung phần ưu điểm", at=now, by="director:gd"
     )
-    returned = year_end.latest_draft(ctx)
+    returned = review.latest_draft(ctx)
     assert returned is not None
-    assert year_end.open_revision(ctx, draft=returned, now=now) is True
-    assert year_end.open_revision(ctx, draft=returned, now=now) is False
+    assert report_draft.open_revision(ctx, draft=returned, now=now) is True
+    assert report_draft.open_revision(ctx, draft=returned, now=now) is False
     # the next version waits for the Office's revision
-    assert year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir).version == 1
+    assert report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir).version == 1
     key = revision_key(ctx.directory.office, 1)
     with ctx.app.uow() as uow:
         submit(
@@ -216,8 +227,8 @@ def test_a_return_sends_the_office_a_revision_task_and_a_new_version(ctx: PlanCo
             by="office:vanphong",
             payload={"content": "Các đơn vị chủ động phối hợp, đăng tin đều đặn"},
         )
-    assert year_end.revision_in(ctx, version=1)
-    second = year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
+    assert report_draft.revision_in(ctx, version=1)
+    second = report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
     assert (second.version, second.state) == (2, "draft")
     assert "Các đơn vị chủ động phối hợp, đăng tin đều đặn" in second.markdown
 
@@ -225,9 +236,9 @@ def test_a_return_sends_the_office_a_revision_task_and_a_new_version(ctx: PlanCo
 def test_the_report_mail_carries_the_docx(ctx: PlanContext, tmp_path: Path) -> None:
     year_end.open_unit_reports(ctx, now=at(date(2025, 10, 31)))
     now = at(date(2025, 11, 17))
-    draft = year_end.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
+    draft = report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
     review.decide(ctx, draft.version, approve=True, comments="", at=now, by="director:gd")
-    year_end.send_report(ctx, now=now)
+    report_draft.send_report(ctx, now=now)
     mail = ctx.app.settings.mail
     mail.__dict__.update(backend="file", file_dir=tmp_path / "mail")  # .eml files to read
     assert deliver(ctx, now=at(date(2025, 11, 18), 8))["failed"] == 0

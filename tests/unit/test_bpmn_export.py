@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import (  # type: ignore[import-untype
 from typer.testing import CliRunner
 
 from cli.main import app
-from documents.bpmn import YEAR_END, bpmn_filename, export_bpmn, process_id
+from documents.bpmn.export import YEAR_END, bpmn_filename, export_bpmn, process_id
 from domain.calendar import WorkingCalendar
 from domain.plan import Plan
 from domain.policy import STAGE_LABELS_VI, Stage

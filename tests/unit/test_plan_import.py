@@ -12,10 +12,10 @@ from docx.table import _Cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from documents.plan_import import PlanImport, import_document, import_text
-from documents.plan_import_names import NameResolver
-from documents.plan_import_text import join_wrapped, logical_lines
-from documents.plan_sources import lines_from_text
+from documents.plans.import_names import NameResolver
+from documents.plans.import_text import join_wrapped, logical_lines
+from documents.plans.importer import PlanImport, import_document, import_text
+from documents.plans.sources import lines_from_text
 from domain.calendar import WorkingCalendar
 from domain.errors import PlanInvalid
 from domain.phrases import find_window
@@ -74,7 +74,7 @@ def test_an_earlier_version_keeps_the_activity_codes(directory, calendar, plan) 
 
 
 def test_the_yaml_written_loads_as_the_same_plan(directory, calendar, plan, tmp_path) -> None:
-    from documents.plan_files import load_plan
+    from documents.plans.files import load_plan
 
     result = import_document(SEED_PATH, directory=directory, calendar=calendar, previous=plan)
     path = tmp_path / "plan.yaml"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from documents.bpmn_model import Diagram, Node
-from documents.bpmn_xml import to_xml
+from documents.bpmn.model import Diagram, Node
+from documents.bpmn.xml_writer import to_xml
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
 from domain.ladder import rung_date

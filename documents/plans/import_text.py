@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from documents.plan_sources import SourceLine
+from documents.plans.sources import SourceLine
 from domain.units import fold
 
 HEADING = re.compile(r"^(?P<num>[IVX]{1,4})\s*[.:)/-]\s*(?P<title>[^\W\d_].*)$")

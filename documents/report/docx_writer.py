@@ -24,7 +24,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from documents.report_text import (
+from documents.report.text import (
     APPENDIX_HEADER,
     APPENDIX_TITLE,
     CAUSES_LABEL,
@@ -40,12 +40,10 @@ from documents.report_text import (
     TableView,
     UnitView,
     build_view,
-    render_html,
-    render_markdown,
 )
 from domain.report import ReportData
 
-__all__ = ["render_html", "render_markdown", "write_docx"]
+__all__ = ["write_docx"]
 
 FONT = "Times New Roman"
 A4_MM = (210, 297)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from documents.plan_import_names import NameResolver
-from documents.plan_import_text import BULLET, LETTERED, NUMBERED, items, trim, unbullet
-from documents.plan_sources import SourceLine
+from documents.plans.import_names import NameResolver
+from documents.plans.import_text import BULLET, LETTERED, NUMBERED, items, trim, unbullet
+from documents.plans.sources import SourceLine
 from domain.errors import Problem
 from domain.units import fold
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from documents.plan_import_text import Item, items, trim, unbullet
-from documents.plan_sources import SourceLine
+from documents.plans.import_text import Item, items, trim, unbullet
+from documents.plans.sources import SourceLine
 from domain.phrases import find_window
 from domain.units import fold
 

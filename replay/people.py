@@ -1,5 +1,5 @@
-"""The full-year replay's simulated world: a clock jumping from event to event, units that
-answer through the portal's HTTP endpoints (some late), and a Director who approves.
+"""The replay's simulated people: units that answer through the portal's HTTP endpoints
+(some late) and a Director who approves.
 
 Nothing here decides what the system does: the flows and services do, exactly as in
 production. This module only plays the people.
@@ -7,114 +7,37 @@ production. This module only plays the people.
 
 from __future__ import annotations
 
-import hashlib
+import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from domain.calendar import WorkingCalendar
-from domain.clock import LOCAL_TZ, FixedClock
-from domain.plan import Plan
+from domain.clock import FixedClock
 from domain.policy import Stage
 from domain.task import DONE_STATES, Task
-from domain.units import UnitDirectory
-from domain.year_end import YEAR_END, unit_report_tasks, year_end_dates
+from domain.year_end import YEAR_END
+from replay.schedule import Answer, draw, planned_answer
+from services.ports import UnitOfWork
 from storage.db import chunks
-from storage.tables import OutboxRow
-from storage.uow import UnitOfWork
+from storage.replay_reads import ReplayReads
 
-SILENT_UNIT = "TTUD"  # never sends its year-end report: the report must name it as missing
-LAST_MINUTE_UNIT = "BBT"  # sends its year-end report on the due day, after every reminder
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 _LINK = re.compile(r"https?://[^\s/]+(/t/[\w.-]+)")
 
 
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), LOCAL_TZ)
-
-
-def _draw(key: str) -> int:
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """When one simulated unit means to hand in one task."""
-
-    task: str
-    unit: str
-    when: datetime
-    late: bool
-
-
-def planned_answer(task: Task, cal: WorkingCalendar) -> Answer | None:
-    """Most units answer two working days early; some on the due day after every reminder;
-    some one to four working days late (the chase and the Director's digest fire)."""
-    key, due = str(task.key), task.due_on
-    if task.key.activity == YEAR_END:
-        if task.key.unit == SILENT_UNIT or task.key.seq > 1:
-            return None
-        if task.key.unit == LAST_MINUTE_UNIT:
-            return Answer(key, task.key.unit, at(due, 15), False)
-        return Answer(key, task.key.unit, at(cal.add_working_days(due, -3), 9, 30), False)
-    draw = _draw(key) % 20
-    if draw < 14:
-        return Answer(key, task.key.unit, at(cal.add_working_days(due, -2), 9, 30), False)
-    if draw < 17:
-        return Answer(key, task.key.unit, at(due, 15), False)
-    late = cal.add_working_days(due, 1 + _draw(key + "late") % 4)
-    return Answer(key, task.key.unit, at(late, 10), True)
-
-
-def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> list[date]:
-    """Every working day on which something can happen: a stage opens, a rung is due, a
-    unit plans to answer; from the plan's date to the UBND deadline."""
-    from domain.schedule import all_tasks
-
-    dates = year_end_dates(plan, cal)
-    tasks = [*all_tasks(plan, directory, cal), *unit_report_tasks(plan, directory, cal)]
-    offsets = {r.offset for r in [*plan.policy.ladder, *plan.policy.year_end.ladder]}
-    days = {plan.issued_on, dates.opens_on, dates.unit_due, dates.final_due}
-    days.add(review_day(plan, cal))
-    for task in tasks:
-        days.add(task.opens_on)
-        days.update(cal.add_working_days(task.due_on, n) for n in offsets)
-        answer = planned_answer(task, cal)
-        if answer is not None:
-            days.add(answer.when.date())
-    first, last = plan.issued_on, dates.final_due
-    return sorted(d for d in days if first <= d <= last and cal.is_working_day(d))
-
-
-def review_day(plan: Plan, cal: WorkingCalendar) -> date:
-    """The Director reads the draft the working day after the year-end ladder's last rung
-    (the escalation listing the missing units), still before the UBND deadline."""
-    last = max(r.offset for r in plan.policy.year_end.ladder)
-    return cal.add_working_days(year_end_dates(plan, cal).unit_due, last + 1)
-
-
-_PEOPLE: dict[str, Units] = {}
-
-
-def people(plan: str) -> Units:
-    """The simulated people registered for a plan's replay (see `register`)."""
-    return _PEOPLE[plan]
-
-
-def register(plan: str, units: Units) -> None:
-    _PEOPLE[plan] = units
-
-
 @dataclass
-class Units:
-    """The simulated units and Director at the portal (over HTTP, in process)."""
+class People:
+    """The simulated units and Director at the portal (over HTTP, in process), acting at
+    the replay's clock and reading their mail from the outbox; `on_day` is told each
+    simulated day as it starts."""
 
     client: TestClient
+    mail: ReplayReads
     clock: FixedClock
     calendar: WorkingCalendar
     director_password: str
@@ -127,29 +50,21 @@ class Units:
     _waiting: dict[int, Answer] = field(default_factory=dict)  # linked, not answered yet
     _planned: set[int] = field(default_factory=set)  # every task id ever put in _waiting
 
-    def links(self, uow: UnitOfWork) -> dict[int, str]:
+    def links(self) -> dict[int, str]:
         """The newest portal link mailed for each task (what a unit would click); only the
         mails queued since the last call are read."""
-        for mail_id, task_id, body in uow.session.execute(
-            select(OutboxRow.id, OutboxRow.task_id, OutboxRow.body_text)
-            .where(
-                OutboxRow.kind == "task_assigned",
-                OutboxRow.task_id.is_not(None),
-                OutboxRow.id > self._mails_read,
-            )
-            .order_by(OutboxRow.id)
-        ):
-            match = _LINK.search(body)
-            if task_id is not None and match:
-                self._links[task_id] = match.group(1)
-            self._mails_read = mail_id
+        for mail in self.mail.assignments_after(self._mails_read):
+            match = _LINK.search(mail.body)
+            if mail.task_id is not None and match:
+                self._links[mail.task_id] = match.group(1)
+            self._mails_read = mail.mail_id
         return self._links
 
     def answer_due(self, uow: UnitOfWork, plan: str, *, until: datetime) -> set[str]:
         """Every answer planned up to `until` whose link has arrived, in time order; the
         activities touched. A unit whose link came after its planned time answers at once.
         Each task is read when its link arrives and when its answer is due, not every day."""
-        links = self.links(uow)
+        links = self.links()
         for task_id, task in _read(uow, plan, [i for i in links if i not in self._planned]):
             self._planned.add(task_id)
             answer = planned_answer(task, self.calendar)
@@ -179,7 +94,7 @@ class Units:
         self.submissions += 1
 
     def _form(self, task: Task, page: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        n = _draw(str(task.key))
+        n = draw(str(task.key))
         stage = task.key.stage
         data: dict[str, Any] = {"content": f"{_WHAT[stage]} ({task.key.unit}, {task.due_on:%d/%m})"}
         files: dict[str, Any] = {}
@@ -206,7 +121,7 @@ class Units:
                 data[name] = value
             prefilled = re.search(r'id="content"[^>]*>([^<]*)</textarea>', page)
             if prefilled and prefilled.group(1).strip():
-                data["content"] = _unescape(prefilled.group(1))
+                data["content"] = html.unescape(prefilled.group(1))
         return data, files
 
     def director_approves(self) -> int:
@@ -241,12 +156,6 @@ class Units:
 def _read(uow: UnitOfWork, plan: str, ids: list[int]) -> Iterator[tuple[int, Task]]:
     for chunk in chunks(ids):
         yield from uow.tasks.with_ids(plan=plan, ids=chunk)
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 _WHAT = {

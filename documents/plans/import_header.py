@@ -6,9 +6,9 @@ import re
 from itertools import pairwise
 from typing import Any
 
-from documents.plan_import_sections import Findings
-from documents.plan_import_text import trim
-from documents.plan_sources import SourceLine
+from documents.plans.import_sections import Findings
+from documents.plans.import_text import trim
+from documents.plans.sources import SourceLine
 from domain.errors import PhraseError
 from domain.phrases import parse_date
 from domain.units import fold

@@ -1,11 +1,15 @@
-"""The one adapter for Prefect client calls made outside a flow body (CLI, sweep, portal);
-the automations it relies on are set up by services/automations.py."""
+"""Flow runs through Prefect's client, outside a flow body (CLI, sweep, portal): find the
+gates, resume, run again, start; the automations they rely on are in automations.py.
+
+Prefect schedules on the wall clock, whatever the plan's clock says (the replay's is
+simulated): whether a run is due is judged by the `wall` clock given, the system's unless
+a caller passes another."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,16 +31,19 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
+from domain.clock import Clock
 from domain.gates import DraftGate, GateKey
 from domain.policy import Stage
 from domain.report_draft import DraftState
 from domain.year_end import YEAR_END
-from services import stages, year_end
+from services import report_draft, review, stages, year_end
+from services.bootstrap import SystemClock
 from services.context import DEFAULT_PLAN, PlanContext
 
 FLOW = "propagation"
 YEAR_END_FLOW = "year-end-report"
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
+WALL: Clock = SystemClock()  # Prefect's time: the system clock (it holds no state)
 
 
 @dataclass(frozen=True)
@@ -117,34 +124,48 @@ def resume(flow_run_id: UUID, *, note: str = "") -> None:
             time.sleep(pause)
 
 
-def reconcile(ctx: PlanContext) -> int:
+def reconcile(ctx: PlanContext, *, now: datetime, wall: Clock = WALL) -> int:
     """Resume every run still suspended although its stage moved on in the database (the
     portal's own resume was lost, or a unit answered by another path), and the year-end
-    run at the cut-off or once the Director or the Office acted; run again each activity's
-    or the year-end's run that crashed (retry_crashed). How many resumed or run again."""
+    run at the cut-off (as of `now`, the sweep's instant) or once the Director or the
+    Office acted; run again each activity's or the year-end's run that crashed
+    (retry_crashed). How many resumed or run again."""
+    return (
+        _resume_moved_stages(ctx, now=now)
+        + _resume_decided_drafts(ctx)
+        + retry_crashed(ctx.plan.code, wall=wall)
+    )
+
+
+def _resume_moved_stages(ctx: PlanContext, *, now: datetime) -> int:
     resumed = 0
     for gate in suspended_gates(ctx.plan.code):
-        now = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
-        cut_off = (
-            gate.activity == YEAR_END
-            and year_end.collection(ctx, now=datetime.now(UTC)).cut_off_passed
-        )
-        if now.done != gate.done_seen or now.complete or cut_off:
+        progress = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
+        cut_off = gate.activity == YEAR_END and year_end.collection(ctx, now=now).cut_off_passed
+        if progress.done != gate.done_seen or progress.complete or cut_off:
             resume(gate.flow_run_id, note="đối soát: đã có kết quả mới trong cơ sở dữ liệu")
             resumed += 1
-    draft = year_end.latest_draft(ctx)
+    return resumed
+
+
+def _resume_decided_drafts(ctx: PlanContext) -> int:
+    resumed = 0
+    draft = review.latest_draft(ctx)
     for run_id, key in year_end_gates(ctx.plan.code):
         moved = draft is not None and (
             (key.kind is DraftGate.DIRECTOR and draft.state != DraftState.DRAFT)
-            or (key.kind is DraftGate.REVISION and year_end.revision_in(ctx, version=draft.version))
+            or (
+                key.kind is DraftGate.REVISION
+                and report_draft.revision_in(ctx, version=draft.version)
+            )
         )
         if moved:
             resume(run_id, note="đối soát: Giám đốc hoặc Văn phòng đã xử lý dự thảo")
             resumed += 1
-    return resumed + retry_crashed(ctx.plan.code)
+    return resumed
 
 
-def retry_crashed(plan: str, *, activity: str | None = None) -> int:
+def retry_crashed(plan: str, *, activity: str | None = None, wall: Clock = WALL) -> int:
     """Run again — the same run, as the UI's Retry does — the latest run of each of the
     plan's activity and year-end deployments (or of one activity's) when it crashed (its
     process died: the zombie automation or its worker said so) and nothing of that
@@ -179,7 +200,7 @@ def retry_crashed(plan: str, *, activity: str | None = None) -> int:
                 sort=FlowRunSort.START_TIME_DESC,
                 limit=1,
             )
-            if [r.id for r in latest] != [run.id] or _live(deployment_id=run.deployment_id):
+            if [r.id for r in latest] != [run.id] or _live(wall, deployment_id=run.deployment_id):
                 continue  # a later run took over, or one is under way
             retried += retry(run.id, note="đối soát: chạy lại lượt bị gián đoạn")
     return retried
@@ -220,10 +241,11 @@ def resume_year_end(plan: str, *, note: str) -> int:
     return len(gates)
 
 
-def _live(activity: str | None = None, *, deployment_id: UUID | None = None) -> bool:
+def _live(wall: Clock, activity: str | None = None, *, deployment_id: UUID | None = None) -> bool:
     """A run of the activity (or deployment) is under way: running, waiting at a gate,
-    resuming, or due to start now (a schedule's run for next year does not count)."""
-    soon = datetime.now(UTC) + timedelta(minutes=5)
+    resuming, or due to start now on the `wall` clock (a schedule's run for next year does
+    not count)."""
+    soon = wall.now() + timedelta(minutes=5)
     for run in _runs(LIVE, activity, deployment_id=deployment_id):
         start = run.expected_start_time or run.next_scheduled_start_time
         if (
@@ -235,12 +257,13 @@ def _live(activity: str | None = None, *, deployment_id: UUID | None = None) -> 
     return False
 
 
-def activate(ctx: PlanContext, *, today: date) -> list[str]:
-    """Start the run of every activity whose window is open and that has no live run."""
+def activate(ctx: PlanContext, *, today: date, wall: Clock = WALL) -> list[str]:
+    """Start the run of every activity whose window is open on `today` (the plan's day) and
+    that has no live run."""
     started = []
     for activity in ctx.plan.activities:
         window = activity.time_window(ctx.plan.year)
-        if not window.start <= today or _live(activity.code):
+        if not window.start <= today or _live(wall, activity.code):
             continue
         run_deployment(
             f"{FLOW}/{activity.code}",
@@ -252,7 +275,7 @@ def activate(ctx: PlanContext, *, today: date) -> list[str]:
     return started
 
 
-def resume_activity(plan: str, activity: str, *, note: str) -> int:
+def resume_activity(plan: str, activity: str, *, note: str, wall: Clock = WALL) -> int:
     """After a submission is committed: resume that activity's run waiting at a gate, or run
     it again if it crashed (the portal calls this after answering, never on the click path;
     a run marked Crashed while it waited goes back to its gate). How many were resumed."""
@@ -261,4 +284,4 @@ def resume_activity(plan: str, activity: str, *, note: str) -> int:
         if gate.activity == activity:
             resume(gate.flow_run_id, note=note)
             resumed += 1
-    return resumed + retry_crashed(plan, activity=activity)
+    return resumed + retry_crashed(plan, activity=activity, wall=wall)

@@ -6,7 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from documents.report import render_html, render_markdown, write_docx
+from documents.report.docx_writer import write_docx
+from documents.report.text import render_html, render_markdown
 from domain.report import ReportData
 
 

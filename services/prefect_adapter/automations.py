@@ -11,32 +11,44 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 
 from domain.errors import InvalidRequest
+from services.prefect_adapter.settings import HEARTBEAT_SECONDS, api_url, heartbeat_frequency
 from services.settings import Settings
 
 OVERDUE_AUTOMATION = "cchc-task-overdue"
 ZOMBIE_AUTOMATION = "cchc-zombie-runs"
-HEARTBEAT_SECONDS = 30  # every worker's PREFECT_FLOWS_HEARTBEAT_FREQUENCY: Prefect's minimum
+OFFICE_DEPLOYMENT = "notify-office/office"
 # What shows a run's process still answers for it after a heartbeat: Prefect's documented
 # list, plus the gates — a run suspended at a gate stops beating on purpose.
 SIGNS_OF_LIFE = ("heartbeat", "Completed", "Failed", "Cancelled", "Crashed", "Suspended", "Paused")
 
 
 def ensure_automations(settings: Settings, *, heartbeat: int | None = None) -> list[str]:
-    """Both of cchc's automations, created or updated in place; their names."""
+    """Both of cchc's automations, created or updated in place; their names. Refused
+    (InvalidRequest) without an API to call: Prefect's client would start a temporary one."""
+    if not api_url():
+        raise InvalidRequest("PREFECT_API_URL is not set: export it to the Prefect server's API")
     window = timedelta(seconds=settings.zombie_after_seconds)
     ensure_zombie_automation(within=window, heartbeat=heartbeat)
     ensure_overdue_automation()
     return [OVERDUE_AUTOMATION, ZOMBIE_AUTOMATION]
 
 
-def ensure_overdue_automation(deployment: str = "notify-office/office") -> UUID:
+def ensure_overdue_automation(deployment: str = OFFICE_DEPLOYMENT) -> UUID:
     """When a task becomes overdue (event cchc.task.overdue), run the Office's alert flow.
-    Created once; calling again updates it in place."""
+    Created once; calling again updates it in place. InvalidRequest when the deployment is
+    not registered."""
     from prefect.events.actions import RunDeployment
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+    from prefect.exceptions import ObjectNotFound
 
-    with get_client(sync_client=True) as client:
-        target = client.read_deployment_by_name(deployment)
+    try:
+        with get_client(sync_client=True) as client:
+            target = client.read_deployment_by_name(deployment)
+    except ObjectNotFound:
+        raise InvalidRequest(
+            f"deployment {deployment} is not registered: "
+            "run `prefect --no-prompt deploy --all` first"
+        ) from None
     return _upsert(
         AutomationCore(
             name=OVERDUE_AUTOMATION,
@@ -67,9 +79,8 @@ def ensure_zombie_automation(*, within: timedelta, heartbeat: int | None = None)
     busy would be crashed. Created once; calling again updates it in place."""
     from prefect.events.actions import ChangeFlowRunState
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
-    from prefect.settings import get_current_settings
 
-    beat = heartbeat or get_current_settings().flows.heartbeat_frequency
+    beat = heartbeat or heartbeat_frequency()
     if beat is None or within.total_seconds() < 2 * beat:
         raise InvalidRequest(
             f"flow runs beat every {beat or 'never'} s (PREFECT_FLOWS_HEARTBEAT_FREQUENCY): "

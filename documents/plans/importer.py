@@ -10,12 +10,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from documents import plan_import_sections as sections
-from documents.plan_import_activities import Found, activities
-from documents.plan_import_header import header
-from documents.plan_import_names import NameResolver
-from documents.plan_import_sections import Findings
-from documents.plan_import_text import (
+from documents.plans import import_sections as sections
+from documents.plans.import_activities import Found, activities
+from documents.plans.import_header import header
+from documents.plans.import_names import NameResolver
+from documents.plans.import_sections import Findings
+from documents.plans.import_text import (
     HEADINGS_VI,
     Kind,
     Layout,
@@ -23,8 +23,8 @@ from documents.plan_import_text import (
     logical_lines,
     split_document,
 )
-from documents.plan_sources import SourceLine, lines_from_text, read_source
-from documents.yaml_files import format_loc
+from documents.plans.sources import SourceLine, lines_from_text, read_source
+from documents.plans.yaml_files import format_loc
 from domain.calendar import WorkingCalendar
 from domain.errors import CchcError, PhraseError, PlanInvalid, Problem
 from domain.phrases import parse_window

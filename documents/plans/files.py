@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from documents.yaml_files import YamlDocument
+from documents.plans.yaml_files import YamlDocument
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.errors import PlanInvalid
 from domain.plan import Plan

@@ -1,0 +1,1 @@
+"""BPMN 2.0 export of the flows: the diagram as data, its layout and XML."""

@@ -1,0 +1,1 @@
+"""The simulated year (clock, simulated people) that drives the flows and the portal."""

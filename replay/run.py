@@ -1,0 +1,139 @@
+"""`cchc demo`: the 2025 plan replayed on a fresh SQLite database, a simulated clock and a
+file mail sink, through the real flows and services; writes the report, the mails and a
+summary under `out/`."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from domain.calendar import WorkingCalendar
+from domain.clock import FixedClock
+from domain.plan import Plan
+from domain.units import UnitDirectory
+from flows.common import using
+from flows.replay import replay
+from portal.app import create_app
+from replay.people import People
+from replay.schedule import at
+from replay.summary import summarize
+from replay.year import Year
+from services.accounts import hash_password
+from services.bootstrap import App, bootstrap
+from services.context import plan_context
+from services.plans import load_plan as store_plan
+from services.prefect_adapter.settings import without_heartbeats
+from services.settings import Account, Settings
+from storage.migrate import upgrade
+from storage.replay_reads import ReplayReads
+
+
+@dataclass
+class DemoResult:
+    files: list[Path] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """The plan to replay, its unit directory and working calendar (as read from the files
+    the settings name)."""
+
+    plan: Plan
+    directory: UnitDirectory
+    calendar: WorkingCalendar
+
+
+def demo_settings(settings: Settings, out: Path) -> Settings:
+    """Everything under `out`: the database, the mail (one .eml per mail), the reports."""
+    mail = settings.mail.model_copy(update={"backend": "file", "file_dir": out / "mail"})
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{out / 'cchc.db'}",
+            "mail": mail,
+            "report_dir": out / "reports",
+        }
+    )
+
+
+def portal_settings(settings: Settings, out: Path, director_password: str) -> Settings:
+    """The portal's: the Director's login, the uploads under `out`."""
+    accounts = {
+        "giamdoc": Account(
+            role="director", name="Giám đốc Sở", password_hash=hash_password(director_password)
+        )
+    }
+    portal = settings.portal.model_copy(
+        update={"accounts": accounts, "upload_dir": out / "uploads"}
+    )
+    return settings.model_copy(update={"portal": portal})
+
+
+def fresh(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("cchc.db", "cchc.db-wal", "cchc.db-shm", "report-2025.docx", "report-2025.md"):
+        (out / name).unlink(missing_ok=True)
+    for folder in ("mail", "reports", "uploads"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+
+
+def run_demo(
+    settings: Settings,
+    out: Path,
+    files: PlanFiles,
+    *,
+    on_day: Callable[[date], None] | None = None,
+) -> DemoResult:
+    """Replay the year of the plan in `files`: the settings and the simulated year (its
+    clock, its people) are handed to the replay flow; `on_day` is told each simulated day
+    as it starts."""
+    started = time.perf_counter()
+    out = out.resolve()
+    fresh(out)
+    settings = demo_settings(settings, out)
+    upgrade(settings.database_url)
+    clock = FixedClock(at(files.plan.issued_on, 8))
+    app = bootstrap(settings, clock=clock)
+    with app.uow() as uow:
+        store_plan(
+            uow,
+            plan=files.plan,
+            directory=files.directory,
+            calendar=files.calendar,
+            at=clock.now(),
+            actor="demo",
+        )
+    people, outcome = play(app, files, out, clock, on_day or (lambda _d: None))
+    summary = summarize(app, files.plan, out, people, outcome, started)
+    app.close()
+    return DemoResult(_outputs(out), summary)
+
+
+def play(
+    app: App, files: PlanFiles, out: Path, clock: FixedClock, on_day: Callable[[date], None]
+) -> tuple[People, dict[str, Any]]:
+    """The replay flow, with the simulated people at an in-process portal; the people (what
+    they did) and what the flow returned."""
+    password = secrets.token_urlsafe(12)
+    portal = create_app(portal_settings(app.settings, out, password), clock=clock)
+    with TestClient(portal) as client:
+        mail = ReplayReads(app.engine)
+        people = People(client, mail, clock, files.calendar, password, on_day)
+        # Heartbeats guard long runs on workers; in this one process each subflow would
+        # wait up to a second for its heartbeat thread to stop.
+        year = Year(plan_context(files.plan.code, app), people)
+        with without_heartbeats(), using(app.settings):
+            outcome = replay(year, app.settings, files.plan.code)
+    return people, outcome
+
+
+def _outputs(out: Path) -> list[Path]:
+    return [out / "report-2025.docx", out / "report-2025.md", out / "mail", out / "summary.json"]
