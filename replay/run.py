@@ -53,27 +53,28 @@ class PlanFiles:
 
 
 def demo_settings(settings: Settings, out: Path) -> Settings:
-    """Everything under `out`: the database, the mail (one .eml per mail), the reports."""
+    """Everything under `out`: the database, the mail (one .eml per mail), the reports, the
+    evidence files (the sweep's clean-up looks there, never at another store)."""
     mail = settings.mail.model_copy(update={"backend": "file", "file_dir": out / "mail"})
+    portal = settings.portal.model_copy(update={"upload_dir": out / "uploads"})
     return settings.model_copy(
         update={
             "database_url": f"sqlite:///{out / 'cchc.db'}",
             "mail": mail,
             "report_dir": out / "reports",
+            "portal": portal,
         }
     )
 
 
-def portal_settings(settings: Settings, out: Path, director_password: str) -> Settings:
-    """The portal's: the Director's login, the uploads under `out`."""
+def portal_settings(settings: Settings, director_password: str) -> Settings:
+    """The portal's: the Director's login."""
     accounts = {
         "giamdoc": Account(
             role="director", name="Giám đốc Sở", password_hash=hash_password(director_password)
         )
     }
-    portal = settings.portal.model_copy(
-        update={"accounts": accounts, "upload_dir": out / "uploads"}
-    )
+    portal = settings.portal.model_copy(update={"accounts": accounts})
     return settings.model_copy(update={"portal": portal})
 
 
@@ -123,7 +124,7 @@ def play(
     """The replay flow, with the simulated people at an in-process portal; the people (what
     they did) and what the flow returned."""
     password = secrets.token_urlsafe(12)
-    portal = create_app(portal_settings(app.settings, out, password), clock=clock)
+    portal = create_app(portal_settings(app.settings, password), clock=clock)
     with TestClient(portal) as client:
         mail = ReplayReads(app.engine)
         people = People(client, mail, clock, files.calendar, password, on_day)

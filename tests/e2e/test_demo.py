@@ -18,6 +18,7 @@ import pytest
 
 from cli.demo_cmd import replay_year
 from flows import common
+from replay.run import demo_settings
 from services.settings import Settings
 from tests.conftest import PLAN_PATH, UNITS_PATH
 
@@ -125,3 +126,14 @@ def test_the_report_went_out_naming_the_silent_unit(replayed: tuple[Path, dict[s
     assert "BÁO CÁO" in text
     assert SILENT in text
     assert (out / "schedule.json").exists()
+
+
+def test_the_replay_keeps_every_file_under_its_folder(tmp_path: Path) -> None:
+    """Database, mail, reports and evidence files all under OUT: the replay's morning sweep
+    clears unreferenced evidence files in its own store, never in the Office's."""
+    office = Settings(portal={"upload_dir": tmp_path / "office-store"})
+    replayed = demo_settings(office, tmp_path / "out")
+    assert replayed.portal.upload_dir == tmp_path / "out" / "uploads"
+    assert replayed.mail.file_dir == tmp_path / "out" / "mail"
+    assert replayed.report_dir == tmp_path / "out" / "reports"
+    assert replayed.database_url == f"sqlite:///{tmp_path / 'out' / 'cchc.db'}"
