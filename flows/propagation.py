@@ -42,7 +42,7 @@ def stage_plan(plan: str, activity: str) -> list[dict[str, Any]]:
                 "seq": slot.seq,
                 "due": slot.due_on.isoformat(),
                 "complete": progress.complete,
-                "units": [t.split("/")[1] for t in progress.submission_tasks],
+                "units": progress.units,
             }
         )
     return found
@@ -111,12 +111,12 @@ def wait_for_stage(
     wait = 0
     while True:
         progress = stage_progress(plan, activity, stage.value, seq, now)
-        for done in progress.submission_tasks:
+        for done, unit in zip(progress.submission_tasks, progress.units, strict=True):
             emit(
                 "cchc.task.submitted",
                 key=f"{plan}:{done}",
                 activity=activity,
-                units=[done.split("/")[1]],
+                units=[unit],
                 payload={"task": done},
             )
         if progress.complete:
@@ -151,7 +151,7 @@ def propagation(
             progress = wait_for_stage(plan, activity, stage, seq, now, wait)
             if not progress.complete:
                 return {"plan": plan, "activity": activity, "waiting": f"{stage.value}#{seq}"}
-            slot["units"] = [t.split("/")[1] for t in progress.submission_tasks]
+            slot["units"] = progress.units
         emit(  # the event's id is derived from its key: emitted once however often we pass
             "cchc.stage.completed",
             key=f"{plan}:{activity}:{stage.value}:{seq}",

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.clock import local_date
 from flows.common import DEFAULT_PLAN, context, emit, instant
-from services import sweep
+from services import stages, sweep
 from services.prefect_adapter import runs
 
 
@@ -65,12 +65,12 @@ def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dic
         return {"at": at.isoformat(), "working_day": False}
     fired = fire_notices(plan, at)
     for key in fired["overdue_tasks"]:
-        activity, unit = key.split("/")[:2]
+        task = stages.parse_task(key)
         emit(
             "cchc.task.overdue",
             key=f"{plan}:{key}",
-            activity=activity,
-            units=[unit],
+            activity=task.activity,
+            units=[task.unit],
             payload={"task": key},
         )
     delivered = deliver_outbox(plan, at)

@@ -28,7 +28,8 @@ class Progress:
 
     done: int
     total: int
-    submission_tasks: list[str] = field(default_factory=list)
+    submission_tasks: list[str] = field(default_factory=list)  # the done tasks' keys
+    units: list[str] = field(default_factory=list)  # their units, in the same order
 
     @property
     def complete(self) -> bool:
@@ -65,7 +66,7 @@ def progress(ctx: PlanContext, activity: str, stage: Stage, seq: int) -> Progres
     live = [(unit, state) for unit, state in states if state is not TaskState.CANCELLED]
     done = [unit for unit, state in live if state in DONE_STATES]
     keys = [str(TaskKey(activity, unit, stage, seq)) for unit in done]
-    return Progress(len(done), len(live), keys)
+    return Progress(len(done), len(live), keys, done)
 
 
 def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict[str, str]]:

@@ -41,7 +41,7 @@ def mail_keys() -> list[str]:
 
 def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) -> None:
     params = {"activity": ACTIVITY}
-    run = new_run(params)
+    run = new_run(params, deployment="test-crash-recovery")  # its latest run is this one
     assert step(run.id, params) == "Suspended"  # plan gate: one assignment mail
     hand_in(Stage.PLAN)  # one receipt
     resume_flow_run(run.id, run_input={"submission_ids": [1]})

@@ -36,8 +36,10 @@ def counts() -> dict[str, int]:
         }
 
 
-def new_run(params: dict[str, Any]) -> Any:
-    deployment_id: Any = propagation.to_deployment(name=f"test-{ACTIVITY}").apply()
+def new_run(params: dict[str, Any], deployment: str = f"test-{ACTIVITY}") -> Any:
+    """A run of the propagation flow from `deployment` (a test that judges a deployment's
+    latest runs names its own: the Prefect server is shared by the session)."""
+    deployment_id: Any = propagation.to_deployment(name=deployment).apply()
     with get_client(sync_client=True) as client:
         return client.create_flow_run_from_deployment(deployment_id, parameters=params)
 
