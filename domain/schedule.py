@@ -41,6 +41,17 @@ class ActivitySchedule:
         return [s.due_on for s in self.slots if s.stage is stage]
 
 
+    @property
+    def last_due(self) -> date:
+        """The due day of its last stage: after it, the activity has nothing left to ask."""
+        return max(s.due_on for s in self.slots)
+
+    def startable(self, today: date) -> bool:
+        """Open on `today` with work still ahead: its window has opened and its last stage
+        is not yet past (a run started later would mail links to tasks long due)."""
+        return self.window.start <= today <= self.last_due
+
+
 def _periods(window: TimeWindow, months: int) -> list[tuple[date, date]]:
     if not window.year_round:
         return [(window.start, window.end)]

@@ -12,7 +12,7 @@ from domain.errors import InvalidRequest, NotFound
 from domain.mail import Mailbox
 from domain.numbers import ID_MAX, parse_natural
 from domain.policy import Stage, stage_label
-from domain.schedule import StageSlot, schedule_activity
+from domain.schedule import StageSlot, build_schedule, schedule_activity
 from domain.status import BUCKET_LABELS_VI, bucket
 from domain.task import DONE_STATES, Action, TaskKey, TaskState
 from domain.vi import dmy
@@ -219,3 +219,19 @@ def notify_office(ctx: PlanContext, key: TaskKey, *, now: datetime) -> bool:
         )
         uow.commit()
     return queued
+
+
+def startable(ctx: PlanContext, *, today: date) -> list[str]:
+    """The activities a run may start for on `today` (window open, last stage not past);
+    InvalidRequest when every activity's last stage is past: a run started now would only
+    mail links to tasks long due."""
+    schedules = build_schedule(ctx.plan, ctx.directory, ctx.app.calendar)
+    over = [s for s in schedules if s.last_due < today]
+    if schedules and len(over) == len(schedules):
+        last = max(s.last_due for s in schedules)
+        raise InvalidRequest(
+            f"plan {ctx.plan.code}: every activity's last stage was due by {dmy(last)}; "
+            "nothing is started and no mail is queued (its links would answer to tasks long "
+            "due). Start a plan for the current year, or a rehearsal copy of this one."
+        )
+    return [s.activity.code for s in schedules if s.startable(today)]

@@ -258,20 +258,20 @@ def _live(wall: Clock, activity: str | None = None, *, deployment_id: UUID | Non
 
 
 def activate(ctx: PlanContext, *, today: date, wall: Clock = WALL) -> list[str]:
-    """Start the run of every activity whose window is open on `today` (the plan's day) and
-    that has no live run."""
+    """Start the run of every activity open on `today` (the plan's day: its window opened,
+    its last stage not past) that has no live run; InvalidRequest, with nothing started,
+    when all of the plan's work is past."""
     started = []
-    for activity in ctx.plan.activities:
-        window = activity.time_window(ctx.plan.year)
-        if not window.start <= today or _live(wall, activity.code):
+    for code in stages.startable(ctx, today=today):  # refuses a plan whose work is all past
+        if _live(wall, code):
             continue
         run_deployment(
-            f"{FLOW}/{activity.code}",
+            f"{FLOW}/{code}",
             timeout=0,
             as_subflow=False,
-            parameters={"activity": activity.code, "plan": ctx.plan.code, "year": ctx.plan.year},
+            parameters={"activity": code, "plan": ctx.plan.code, "year": ctx.plan.year},
         )
-        started.append(activity.code)
+        started.append(code)
     return started
 
 

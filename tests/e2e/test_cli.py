@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +144,18 @@ def test_report_build_writes_the_three_files_and_names_the_missing(
     for suffix in ("docx", "md", "html"):
         assert (tmp_path / "r" / f"report-2025-draft.{suffix}").stat().st_size > 1000
     assert "chưa gửi báo cáo: Ban Biên tập" in result.output  # no unit report yet
+
+
+def test_activate_refuses_a_plan_whose_work_is_all_past(tmp_path: Path) -> None:
+    """The 2025 plan's last stage was due in 2025: starting it now would mail links to
+    tasks long due, so nothing is started and nothing is queued (no Prefect server needed)."""
+    db = tmp_path / "cchc.db"
+    env = {"CCHC_DATABASE_URL": f"sqlite:///{db}", "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=env).exit_code == 0
+    result = runner.invoke(app, ["plan", "activate"], env=env)
+    assert result.exit_code == 1
+    assert "2025-skhcn-quang-ngai" in result.stderr
+    assert "nothing is started" in " ".join(result.stderr.split())
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)

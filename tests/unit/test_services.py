@@ -319,3 +319,12 @@ def test_an_approved_report_is_sent_once_with_its_file(fake: Fake, tmp_path: Pat
     assert [a.filename for a in sent.mail.content.attachments] == ["report-2025-v1.docx"]
     assert review.latest_draft(ctx).state is DraftState.SENT  # type: ignore[union-attr]
     assert len(fake.mails("report_sent")) == 1
+
+
+def test_only_activities_with_work_ahead_may_start(fake: Fake) -> None:
+    assert stages.startable(fake.ctx, today=date(2024, 12, 31)) == []  # nothing open yet
+    opened = stages.startable(fake.ctx, today=date(2025, 4, 1))
+    assert "science-digital-events" in opened  # opens 1/4 (KEY's activity)
+    assert "iso-inspection" not in opened  # its window opens 1/10
+    with pytest.raises(InvalidRequest, match="nothing is started"):
+        stages.startable(fake.ctx, today=date(2026, 12, 2))  # every last stage was in 2025
