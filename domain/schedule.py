@@ -40,7 +40,6 @@ class ActivitySchedule:
     def due(self, stage: Stage) -> list[date]:
         return [s.due_on for s in self.slots if s.stage is stage]
 
-
     @property
     def last_due(self) -> date:
         """The due day of its last stage: after it, the activity has nothing left to ask."""
