@@ -12,6 +12,7 @@ from documents.plans.files import load_plan
 from documents.plans.importer import import_document
 from domain.policy import Stage
 from domain.schedule import build_schedule, schedule_tasks
+from domain.year_end import year_end_dates
 from services.bootstrap import bootstrap
 from services.plans import load_plan as store_plan
 from storage.migrate import require_current
@@ -38,6 +39,25 @@ def validate(
         f"OK: {plan.number_symbol} {plan.code}: {len(plan.activities)} activities, {count} tasks",
         highlight=False,
     )
+
+
+@app.command("deadlines")
+def deadlines(
+    path: Path, units: Path | None = UnitsOption, cal: Path | None = CalendarOption
+) -> None:
+    """Print the plan's reporting deadlines, one name=YYYY-MM-DD per line, for scripts.
+
+    unit_reports_due: the units' reports to the Office; report_to_ubnd_due: the consolidated
+    report to UBND tỉnh (each the working day its phrase in the plan gives).
+
+    Example: cchc plan deadlines plans/2025-skhcn-quang-ngai.yaml
+    """
+    with cli_errors():
+        working, units_dir = calendar(cal), directory(units)
+        plan = load_plan(path, directory=units_dir, calendar=working)
+        dates = year_end_dates(plan, working)
+    out.print(f"unit_reports_due={dates.unit_due.isoformat()}", highlight=False)
+    out.print(f"report_to_ubnd_due={dates.final_due.isoformat()}", highlight=False)
 
 
 @app.command("show")

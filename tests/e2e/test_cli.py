@@ -159,3 +159,33 @@ def test_activate_refuses_a_plan_whose_work_is_all_past(tmp_path: Path) -> None:
     assert "nothing is started" in " ".join(result.stderr.split())
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("year", "unit_due", "final_due"),
+    [
+        ("2025", "2025-11-14", "2025-11-28"),  # 15/11/2025 a Saturday, 30/11 a Sunday
+        ("2026", "2026-11-13", "2026-11-27"),  # 15/11/2026 a Sunday, 30/11 a Monday
+    ],
+)
+def test_plan_deadlines_prints_name_equals_date(
+    tmp_path: Path, year: str, unit_due: str, final_due: str
+) -> None:
+    """The plan's phrases ("trước ngày 15/11/Y", "trước ngày 30/11/Y") as working days; the
+    2026 plan is the 2025 one with its year written over."""
+    plan = tmp_path / f"{year}.yaml"
+    plan.write_text(PLAN_PATH.read_text(encoding="utf-8").replace("2025", year), "utf-8")
+    result = runner.invoke(app, ["plan", "deadlines", str(plan)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"unit_reports_due={unit_due}",
+        f"report_to_ubnd_due={final_due}",
+    ]
+
+
+def test_plan_deadlines_names_the_file_of_a_bad_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "broken.yaml"
+    plan.write_text("code: [unclosed\n", "utf-8")
+    result = runner.invoke(app, ["plan", "deadlines", str(plan)])
+    assert result.exit_code == 1
+    assert "broken.yaml" in result.stderr
