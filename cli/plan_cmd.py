@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.common import CalendarOption, UnitsOption, calendar, cli_errors, directory, err, out
+from cli.common import (
+    CalendarOption,
+    UnitsOption,
+    calendar,
+    cli_errors,
+    directory,
+    err,
+    out,
+    settings,
+)
 from documents.plans.files import load_plan
 from documents.plans.importer import import_document
 from domain.policy import Stage
@@ -39,6 +48,15 @@ def validate(
         f"OK: {plan.number_symbol} {plan.code}: {len(plan.activities)} activities, {count} tasks",
         highlight=False,
     )
+    if plan.year not in working.checked_years():
+        table = cal or settings().calendar_overrides_path
+        err.print(
+            f"warning: {table} has no entry for {plan.year}: the holidays package knows no "
+            "make-up working days or swapped days off; add that year's from the official "
+            "notice before the plan's dates are relied on",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("deadlines")

@@ -62,6 +62,11 @@ class WorkingCalendar:
         self._extra_work = self._overrides.working_days()
         self._prefix: dict[int, list[int]] = {}
 
+    def checked_years(self) -> set[int]:
+        """The years the override table has an entry for (its make-up days and swaps were
+        looked at); for another year only the `holidays` package speaks."""
+        return set(self._overrides.years)
+
     def _check(self, day: date) -> None:
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             raise CalendarError(f"{day.isoformat()} is outside {MIN_YEAR}–{MAX_YEAR}")

@@ -189,3 +189,16 @@ def test_plan_deadlines_names_the_file_of_a_bad_plan(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "deadlines", str(plan)])
     assert result.exit_code == 1
     assert "broken.yaml" in result.stderr
+
+
+def test_validate_warns_when_the_calendar_table_lacks_the_plans_year(tmp_path: Path) -> None:
+    """2025 and 2026 have entries in plans/calendar-overrides.yaml; 2027 has none yet, and
+    the holidays package alone knows no make-up Saturdays: valid, with a warning."""
+    plan = tmp_path / "2027.yaml"
+    plan.write_text(PLAN_PATH.read_text(encoding="utf-8").replace("2025", "2027"), "utf-8")
+    result = runner.invoke(app, ["plan", "validate", str(plan)])
+    assert result.exit_code == 0, result.stderr
+    assert "has no entry for 2027" in " ".join(result.stderr.split())
+    current = runner.invoke(app, ["plan", "validate", str(PLAN_PATH)])
+    assert current.exit_code == 0
+    assert "warning" not in current.stderr
