@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from documents.plans.files import load_calendar, load_units
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, as_utc
-from domain.errors import CchcError, PhraseError
+from domain.errors import CchcError, PhraseError, PlanChoice
 from domain.phrases import parse_date
 from domain.units import UnitDirectory
 from services.plan_inputs import unit_directory, working_calendar
@@ -30,9 +30,13 @@ err = Console(stderr=True, soft_wrap=True)
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Domain and input errors, and a Prefect API refusing our credentials → message on
-    stderr and exit 1; nothing else is swallowed."""
+    stderr and exit 1 (exit 2 when no plan was named and none is implied); nothing else is
+    swallowed."""
     try:
         yield
+    except PlanChoice as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
     except CchcError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             err.print(f"error: {line}", markup=False, highlight=False)
@@ -85,6 +89,13 @@ def parse_instant(text: str) -> datetime:
     return as_utc(at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ))
 
 
+PlanOption = typer.Option(
+    None,
+    "--plan",
+    metavar="CODE",
+    help="Plan code (cchc plan list); default: the only published plan of the current year.",
+)
+ForceOption = typer.Option(False, "--force", help="Overwrite the output file if it exists.")
 UnitsOption = typer.Option(None, "--units", help="Unit directory YAML (default: CCHC_UNITS_PATH).")
 CalendarOption = typer.Option(
     None, "--calendar", help="Calendar overrides YAML (default: CCHC_CALENDAR_OVERRIDES_PATH)."

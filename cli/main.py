@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import bpmn_cmd, calendar_cmd, db_cmd, flow_cmd, mail_cmd, plan_cmd, report_cmd
+from cli import (
+    bpmn_cmd,
+    calendar_cmd,
+    db_cmd,
+    flow_cmd,
+    mail_cmd,
+    plan_cmd,
+    plan_life_cmd,
+    plan_rehearsal_cmd,
+    plan_year_cmd,
+    report_cmd,
+)
 from cli.demo_cmd import demo
 from cli.doctor_cmd import doctor
 from cli.portal_cmd import hash_password, portal
@@ -30,6 +41,11 @@ app.command("sweep")(flow_cmd.sweep)
 app.add_typer(flow_cmd.task_app, name="task")
 app.add_typer(flow_cmd.flow_app, name="flow")
 plan_cmd.app.command("activate")(flow_cmd.activate)
+plan_cmd.app.command("rehearsal")(plan_rehearsal_cmd.rehearsal)
+plan_cmd.app.command("next-year")(plan_year_cmd.next_year)
+plan_cmd.app.command("publish")(plan_life_cmd.publish)
+plan_cmd.app.command("list")(plan_life_cmd.list_)
+plan_cmd.app.command("close")(plan_life_cmd.close)
 app.command("demo")(demo)
 app.command("up")(up)
 app.command("doctor")(doctor)

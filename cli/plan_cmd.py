@@ -36,6 +36,8 @@ def validate(
     """Check a plan file against the schema, the unit directory and the calendar.
 
     Exit 0 when valid; otherwise exit 1 with one line per problem (file:line: path: what).
+    A valid plan still gets warnings (stderr): each field marked "# ĐIỀN:" still to fill,
+    and a year the calendar override table has no entry for.
 
     Example: cchc plan validate plans/2025-skhcn-quang-ngai.yaml
     """
@@ -48,15 +50,12 @@ def validate(
         f"OK: {plan.number_symbol} {plan.code}: {len(plan.activities)} activities, {count} tasks",
         highlight=False,
     )
-    if plan.year not in working.checked_years():
-        table = cal or settings().calendar_overrides_path
-        err.print(
-            f"warning: {table} has no entry for {plan.year}: the holidays package knows no "
-            "make-up working days or swapped days off; add that year's from the official "
-            "notice before the plan's dates are relied on",
-            highlight=False,
-            markup=False,
-        )
+    from cli.plan_year_cmd import warn_unchecked_year
+    from documents.plans.to_fill import unfilled
+
+    for line in unfilled(path):  # a draft from `cchc plan next-year`
+        err.print(f"warning: {line}", highlight=False, markup=False)
+    warn_unchecked_year(plan.year, working, cal or settings().calendar_overrides_path)
 
 
 @app.command("deadlines")
@@ -88,11 +87,13 @@ def show(path: Path, units: Path | None = UnitsOption, cal: Path | None = Calend
         working, units_dir = calendar(cal), directory(units)
         plan = load_plan(path, directory=units_dir, calendar=working)
         schedules = build_schedule(plan, units_dir, working)
-    table = Table(title=f"{plan.number_symbol} — {plan.title} (due dates dd/mm/{plan.year})")
+    # A rehearsal's dates run into the next year: they are shown with theirs.
+    shown, day = ("dd/mm/yyyy", "%d/%m/%Y") if plan.rehearsal else (f"dd/mm/{plan.year}", "%d/%m")
+    table = Table(title=f"{plan.number_symbol} — {plan.title} (due dates {shown})")
     for column in ("#", "activity", "lead", "coordinators", "window", *[s.value for s in Stage]):
         table.add_column(column)
     for s in schedules:
-        dues = [", ".join(f"{d:%d/%m}" for d in s.due(stage)) for stage in Stage]
+        dues = [", ".join(f"{d:{day}}" for d in s.due(stage)) for stage in Stage]
         helpers = s.activity.coordinators
         coordinators = f"{helpers.as_written} ({len(s.coordinators)})" if helpers else "—"
         table.add_row(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import cli_errors, out, parse_instant
+from cli.common import PlanOption, cli_errors, out, parse_instant
 
 app = typer.Typer(help="The consolidated year-end report.", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ app = typer.Typer(help="The consolidated year-end report.", no_args_is_help=True
 def build(
     out_dir: Path = typer.Option(Path("out"), "--out", help="Folder for the three files."),
     at: str | None = typer.Option(None, "--at", help="Instant to judge at (ISO; default now)."),
-    plan: str | None = typer.Option(None, help="Plan code (default: the deployments' plan)."),
+    plan: str | None = PlanOption,
 ) -> None:
     """Write the consolidated report (draft) as .docx, .md and .html from the database.
 
@@ -24,12 +24,12 @@ def build(
     Example: cchc report build --out out --at 2025-11-17T08:00
     """
     from documents.report.files import write_report_files
-    from services.context import DEFAULT_PLAN, plan_context
+    from services.context import chosen_context
     from services.report_data import build_report_data
     from storage.migrate import require_current
 
     with cli_errors():
-        ctx = plan_context(plan or DEFAULT_PLAN)
+        ctx = chosen_context(plan)
         require_current(ctx.app.engine)
         now = parse_instant(at) if at else ctx.app.clock.now()
         data = build_report_data(ctx, now=now, draft=True)

@@ -126,6 +126,7 @@ class Stack:
             [PREFECT, "work-pool", "create", s.stack.work_pool, "--type", "process", "--overwrite"],
         )
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
+        self._plan_deployments()
         self._automations()
         for i, name in enumerate(self.worker_names, start=1):
             self._spawn(
@@ -201,15 +202,45 @@ class Stack:
             )
 
     def _load_plan(self) -> None:
+        """Publish the plan of CCHC_PLAN_PATH in the database (its deployments follow once
+        the server is up)."""
         from services.bootstrap import bootstrap
-        from services.plan_inputs import store_configured_plan
+        from services.plan_inputs import publish_configured_plan
 
         app = bootstrap(self.settings)
         try:
-            plan, report = store_configured_plan(app, actor="cchc up")
+            plan, done = publish_configured_plan(app, actor="cchc up")
         finally:
             app.close()
-        self.say(f"plan {plan.code} loaded ({report.plan_change})")
+        state = "new" if done.new_version else "unchanged"
+        self.say(f"plan {plan.code} published: version {done.version} ({state})")
+
+    def _plan_deployments(self) -> None:
+        """Every published plan's deployments on this server, from the plan's data (the
+        server's database may be new while the project's is not); activities whose window
+        is open and that never ran are started."""
+        from services.bootstrap import bootstrap
+        from services.context import plan_context, published_codes
+        from services.prefect_adapter import deployments, runs
+        from services.prefect_adapter.settings import temporary
+
+        env = self.env()
+        app = bootstrap(self.settings)
+        try:
+            with temporary(api_url=self.api_url, auth_string=env["PREFECT_API_AUTH_STRING"]):
+                for code in published_codes(app):
+                    ctx = plan_context(code, app)
+                    applied = deployments.apply(
+                        ctx.plan, app.calendar, work_pool=self.settings.stack.work_pool
+                    )
+                    started = runs.start_open(ctx, now=app.clock.now())
+                    self.say(
+                        f"plan {code}: deployments {len(applied.created)} created, "
+                        f"{len(applied.updated)} updated, {len(applied.unchanged)} unchanged"
+                        + (f"; started {', '.join(started)}" if started else "")
+                    )
+        finally:
+            app.close()
 
     def _automations(self) -> None:
         from domain.errors import InvalidRequest

@@ -5,7 +5,9 @@ CchcError
  ├── PhraseError            a Vietnamese date, deadline or time-window phrase cannot be read
  ├── CalendarError          the working-day calendar cannot answer (e.g. a year out of range)
  ├── IllegalTransition      a task or report draft asked to move where its lifecycle forbids
- └── NotFound               a plan, unit or task that does not exist
+ ├── NotFound               a plan, unit or task that does not exist
+ ├── InvalidRequest         a request that cannot be carried out as asked
+ └── PlanChoice             no plan named and none implied (the CLI exits 2)
 """
 
 from __future__ import annotations
@@ -59,3 +61,11 @@ class NotFound(CchcError, LookupError):
 
 class InvalidRequest(CchcError, ValueError):
     """A request that cannot be carried out as asked (a missing reason, a closed task)."""
+
+
+class PlanChoice(CchcError):
+    """No plan was named and no single one is implied (CLI: exit 2 naming `candidates`)."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(message)

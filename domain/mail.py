@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,9 +61,21 @@ class OutgoingMail:
     cc: tuple[Mailbox, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = field(default_factory=tuple)
+    rehearsal: bool = False  # of a DIỄN TẬP plan: delivered only inside the allowed domains
 
     def recipients(self) -> list[str]:
         return [m.email for m in (*self.to, *self.cc)]
+
+    def outside(self, domains: Sequence[str]) -> list[str]:
+        """The recipients whose domain is none of `domains` (nor below one); '*' allows all."""
+        return [e for e in self.recipients() if not in_domains(e, domains)]
+
+
+def in_domains(email: str, domains: Sequence[str]) -> bool:
+    """Whether the address's domain is one of `domains` or a subdomain of one."""
+    host = email.rpartition("@")[2].strip().lower().rstrip(".")
+    wanted = [d.strip().lower().lstrip("@").rstrip(".") for d in domains]
+    return "*" in wanted or any(host == d or host.endswith(f".{d}") for d in wanted if d)
 
 
 @dataclass(frozen=True)

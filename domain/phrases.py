@@ -25,6 +25,7 @@ _WHOLE_YEAR = re.compile(r"^(?:thường xuyên(?:\s+trong năm)?|cả năm|tron
 _RANGE = re.compile(r"^từ\s+(?:ngày\s+)?(.+?)\s+(?:đến|tới)\s+(?:ngày\s+)?(.+)$")
 _BEFORE = re.compile(r"^trước\s+(?:ngày\s+)?(.+)$")
 _BY = re.compile(r"^(?:(?:đến|tới|hạn|chậm nhất(?:\s+là)?|trong)\s+)?(?:ngày\s+)?(.+)$")
+_YEAR_DAYS = 365  # a window this long or longer is a whole year (1/1–31/12 at the least)
 
 
 def normalize(text: str) -> str:
@@ -93,8 +94,9 @@ class TimeWindow:
 
     @property
     def year_round(self) -> bool:
-        """Covers a whole calendar year: run with periodic check-ins."""
-        return (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31)
+        """Lasts a whole year: run with periodic check-ins. A calendar year, or (a rehearsal's
+        year, shifted by days) 365 days or more from any day."""
+        return (self.end - self.start).days >= _YEAR_DAYS - 1
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end

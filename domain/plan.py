@@ -146,6 +146,9 @@ class Plan(BaseModel):
     reporting: Reporting
     recipients: list[Addressee] = Field(min_length=1)
     policy: Policy = Field(default_factory=Policy)
+    # A DIỄN TẬP copy (`cchc plan rehearsal`): marked in every mail, page and report, mailed
+    # only inside the configured domains, and its dates may run into the next calendar year.
+    rehearsal: bool = False
 
     @property
     def number_symbol(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from domain.task import Task
@@ -74,3 +75,34 @@ class StoredUpload:
     size: int
     content_type: str
     filename: str | None
+
+
+class PlanState(StrEnum):
+    """Where a stored plan is in its life: loaded (draft), in force (published), over (closed)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One published version of a plan: every one is kept, with who published it, when, why."""
+
+    number: int
+    content_hash: str
+    published_at: datetime
+    published_by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan as listed: code, year, state and its latest published version (0: never)."""
+
+    code: str
+    year: int
+    title: str
+    state: PlanState
+    version: int
+    activities: int

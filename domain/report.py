@@ -112,6 +112,7 @@ class ReportData(BaseModel):
     signer_title: str = Field(min_length=1)
     signer_name: str = ""
     draft: bool = False
+    rehearsal: bool = False  # the report of a DIỄN TẬP plan: marked so above its title
 
     @field_validator("number_symbol")
     @classmethod

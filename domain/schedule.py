@@ -51,14 +51,23 @@ class ActivitySchedule:
         return self.window.start <= today <= self.last_due
 
 
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return date(year, month, min(day.day, last.day))
+
+
 def _periods(window: TimeWindow, months: int) -> list[tuple[date, date]]:
+    """Check-in periods of `months` from the window's first day (1/1 for a calendar year;
+    a rehearsal's shifted year may start on any day and run into the next)."""
     if not window.year_round:
         return [(window.start, window.end)]
-    out, year = [], window.start.year
-    for first in range(1, 13, months):
-        last = first + months - 1
-        end = date(year + last // 12, last % 12 + 1, 1) - timedelta(days=1)
-        out.append((date(year, first, 1), end))
+    out, step = [], 0
+    while (first := _add_months(window.start, step)) <= window.end:
+        step += months
+        out.append((first, min(_add_months(window.start, step) - timedelta(days=1), window.end)))
     return out
 
 

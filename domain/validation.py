@@ -29,6 +29,12 @@ def check_plan(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) 
     return problems
 
 
+def _years(plan: Plan) -> set[int]:
+    """The calendar years the plan's windows and deadlines may fall in: its year; for a
+    rehearsal (twelve months from any day, shifted by days) the next year as well."""
+    return {plan.year, plan.year + 1} if plan.rehearsal else {plan.year}
+
+
 def _check_codes(
     path: str, units: list[str], groups: list[str], directory: UnitDirectory, *, people: bool = True
 ) -> list[Problem]:
@@ -65,7 +71,7 @@ def _check_activity(
         window = activity.time_window(plan.year)
     except PhraseError as exc:
         return [*problems, Problem(f"{path}.window", str(exc))]
-    if window.start.year != plan.year or window.end.year != plan.year:
+    if not {window.start.year, window.end.year} <= _years(plan):
         msg = f"window {window.start}–{window.end} lies outside the plan year {plan.year}"
         problems.append(Problem(f"{path}.window", msg))
     return problems
@@ -83,7 +89,7 @@ def _check_rule(
         deadline = rule.parsed_deadline(plan.year)
     except PhraseError as exc:
         return [*problems, Problem(f"{path}.deadline", str(exc))]
-    if deadline.on.year != plan.year:
+    if deadline.on.year not in _years(plan):
         problems.append(Problem(f"{path}.deadline", f"{deadline.on} is not in {plan.year}"))
     return problems
 

@@ -16,8 +16,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from services.bootstrap import bootstrap
-from services.context import DEFAULT_PLAN as DEFAULT_PLAN  # re-exported for the flows
-from services.context import PlanContext, plan_context
+from services.context import PlanContext, plan_context, published_codes
 from services.settings import Settings
 
 MAX_RELATED = 90  # leaves room for the run, flow and deployment Prefect adds
@@ -126,6 +125,15 @@ def _bound(kept: dict[Any, Any], limit: int) -> None:
 def context(plan: str) -> PlanContext:
     """The plan context of this process (one per plan and settings)."""
     return CACHE.context(plan)
+
+
+def published_plans() -> list[str]:
+    """The codes of every published plan, read now from the database the settings name."""
+    app = bootstrap(settings())
+    try:
+        return published_codes(app)
+    finally:
+        app.close()
 
 
 def settings() -> Settings:

@@ -18,8 +18,8 @@ from prefect.flow_runs import suspend_flow_run
 from domain.gates import GateKey
 from domain.policy import Stage, stage_label
 from domain.vi import dmy
-from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
-from services import stages
+from flows.common import StageInput, context, emit, instant
+from services import stages, sweep
 
 
 @task(
@@ -72,20 +72,20 @@ def stage_progress(
     cache_policy=NO_CACHE,
 )
 def publish_status(plan: str, activity: str, headline: str, now: datetime | None) -> None:
-    """The unit × stage table and a summary, under keys stable per activity."""
+    """The unit × stage table and a summary, under keys stable per plan and activity."""
     ctx = context(plan)
     found = ctx.plan.activity(activity)
     title = found.title if found else activity
     create_table_artifact(
         stages.status_table(ctx, activity, now=instant(now)),
-        key=f"cchc-{activity}-status",
+        key=f"cchc-{plan}-{activity}-status",
         description=f"Tiến độ: {title}",
     )
     bpmn = stages.diagram(ctx, activity)
     create_markdown_artifact(
         f"## {title}\n\n**{headline}**\n\nKế hoạch {ctx.plan.number_symbol}. "
         f"Sơ đồ quy trình (BPMN 2.0): [{bpmn.name}]({bpmn.as_uri()})",
-        key=f"cchc-{activity}-summary",
+        key=f"cchc-{plan}-{activity}-summary",
         description=headline,
     )
 
@@ -99,6 +99,19 @@ def publish_status(plan: str, activity: str, headline: str, now: datetime | None
 )
 def store_report(plan: str, activity: str, now: datetime | None) -> bool:
     return stages.store_report(context(plan), activity, now=instant(now))
+
+
+@task(
+    name="deliver-due-mail",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
+def deliver_due(plan: str, now: datetime | None) -> dict[str, int]:
+    """Deliver the outbox's mail that is due (office hours kept): a deployment run sends the
+    assignments it opened before it waits; the replay leaves them to its morning sweep."""
+    return sweep.deliver(context(plan), now=instant(now))
 
 
 def wait_for_stage(
@@ -128,6 +141,7 @@ def wait_for_stage(
         get_run_logger().info(headline)
         if mode == "return":
             return progress
+        deliver_due(plan, now)  # the assignments just opened go now, not at the next sweep
         suspend_flow_run(
             wait_for_input=StageInput.with_initial_data(description=f"### {headline}"),
             key=str(GateKey(stage, seq, progress.done, wait)),
@@ -138,8 +152,8 @@ def wait_for_stage(
 @flow(name="propagation", persist_result=True, flow_run_name="{activity}-{year}")
 def propagation(
     activity: str,
-    plan: str = DEFAULT_PLAN,
-    year: int = 2025,
+    plan: str,
+    year: int,
     now: datetime | None = None,
     wait: Literal["suspend", "return"] = "suspend",
 ) -> dict[str, Any]:

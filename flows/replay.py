@@ -16,7 +16,6 @@ from typing import Any, Protocol, runtime_checkable
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import DEFAULT_PLAN
 from flows.propagation import propagation
 from flows.year_end import year_end_report
 from services.bootstrap import bootstrap
@@ -64,7 +63,7 @@ class SimulatedYear(Protocol):
 
 
 @flow(name="replay", flow_run_name="replay-{plan}")
-def replay(year: SimulatedYear, settings: Settings, plan: str = DEFAULT_PLAN) -> dict[str, Any]:
+def replay(year: SimulatedYear, settings: Settings, plan: str) -> dict[str, Any]:
     """Play the simulated year of `plan` on the database `settings` names."""
     ctx = plan_context(plan, bootstrap(settings))
     try:

@@ -9,8 +9,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from domain.clock import local_date
-from flows.common import DEFAULT_PLAN, context, emit, instant
+from flows.common import context, emit, instant, published_plans, settings
 from services import stages, sweep
+from services.plan_inputs import working_calendar
 from services.prefect_adapter import runs
 
 
@@ -53,16 +54,30 @@ def clean_uploads(plan: str) -> int:
 
 
 @flow(name="deadline-sweep", flow_run_name="sweep-{plan}")
-def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dict[str, Any]:
-    """Reminders, chases and the Director's digest due now; the outbox; stuck runs.
+def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Reminders, chases and the Director's digest due now; the outbox; stuck runs — for
+    the plan named, or (no plan) for every published plan in one pass.
 
     The schedule runs Monday to Saturday at 07:30; days off (holidays, ordinary Saturdays)
     are skipped here by the working-day calendar, make-up Saturdays are worked.
     """
     at = instant(now)
-    if not context(plan).app.calendar.is_working_day(local_date(at)):
+    if not working_calendar(settings()).is_working_day(local_date(at)):
         get_run_logger().info("Ngày nghỉ: không gửi nhắc việc.")
         return {"at": at.isoformat(), "working_day": False}
+    if plan is not None:
+        return {"at": at.isoformat(), "working_day": True, **sweep_plan(plan, at)}
+    codes = published_plans()
+    get_run_logger().info("Quét hạn %d kế hoạch: %s", len(codes), ", ".join(codes) or "—")
+    return {
+        "at": at.isoformat(),
+        "working_day": True,
+        "plans": {code: sweep_plan(code, at) for code in codes},
+    }
+
+
+def sweep_plan(plan: str, at: datetime) -> dict[str, Any]:
+    """One plan's part of the sweep, as tasks of the sweep's run."""
     fired = fire_notices(plan, at)
     for key in fired["overdue_tasks"]:
         task = stages.parse_task(key)
@@ -71,14 +86,12 @@ def deadline_sweep(plan: str = DEFAULT_PLAN, now: datetime | None = None) -> dic
             key=f"{plan}:{key}",
             activity=task.activity,
             units=[task.unit],
-            payload={"task": key},
+            payload={"task": key, "plan": plan},
         )
     delivered = deliver_outbox(plan, at)
     resumed = reconcile_runs(plan, at)
     removed = clean_uploads(plan)
     return {
-        "at": at.isoformat(),
-        "working_day": True,
         "notices": fired,
         "delivery": delivered,
         "resumed": resumed,

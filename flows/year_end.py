@@ -17,7 +17,7 @@ from domain.gates import DraftGate, GateKey
 from domain.policy import Stage
 from domain.report_draft import SETTLED_STATES, DraftState
 from domain.year_end import YEAR_END
-from flows.common import DEFAULT_PLAN, StageInput, context, emit, instant
+from flows.common import StageInput, context, emit, instant
 from services import report_draft, review, year_end
 
 
@@ -43,7 +43,7 @@ def collection_status(plan: str, now: datetime | None) -> year_end.Collection:
     got = year_end.collection(context(plan), now=instant(now))
     create_progress_artifact(
         100.0 * got.done / max(got.total, 1),
-        key="cchc-year-end-collection",
+        key=f"cchc-{plan}-year-end-collection",
         description=f"Báo cáo năm của các đơn vị: {got.done}/{got.total}",
     )
     return got
@@ -61,7 +61,7 @@ def build_draft(plan: str, now: datetime | None) -> dict[str, Any]:
     draft = report_draft.build_draft(ctx, now=instant(now), folder=ctx.app.settings.report_dir)
     create_markdown_artifact(
         draft.markdown + f"\n\n---\nTệp Word: `{draft.docx_path}`",
-        key="cchc-year-end-report-draft",
+        key=f"cchc-{plan}-year-end-report-draft",
         description=f"Dự thảo báo cáo năm, lần {draft.version}",
     )
     return {"version": draft.version, "state": draft.state, "docx": draft.docx_path}
@@ -114,7 +114,7 @@ def hold(wait: str, key: str, headline: str) -> bool:
 
 @flow(name="year-end-report", persist_result=True, flow_run_name="year-end-{plan}")
 def year_end_report(
-    plan: str = DEFAULT_PLAN,
+    plan: str,
     now: datetime | None = None,
     wait: Literal["suspend", "return"] = "suspend",
 ) -> dict[str, Any]:

@@ -13,15 +13,23 @@ from domain.mail import Attachment, RenderedMail, clean_header
 from notifications.content import MailKind
 
 TEMPLATES = Path(__file__).with_name("templates")
+REHEARSAL_PREFIX = "[DIỄN TẬP]"  # first in the subject of every mail of a rehearsal plan
 
 
 class Renderer:
     """Turns (kind, context) into a RenderedMail; knows nothing about sending."""
 
-    def __init__(self, *, year: int, slogans: Sequence[str], templates: Path = TEMPLATES) -> None:
+    def __init__(
+        self,
+        *,
+        year: int,
+        slogans: Sequence[str],
+        templates: Path = TEMPLATES,
+        rehearsal: bool = False,
+    ) -> None:
         if not slogans:
             raise ValueError("the footer needs at least one slogan")
-        self.prefix = f"[CCHC {year}]"
+        self.prefix = f"{REHEARSAL_PREFIX} [CCHC {year}]" if rehearsal else f"[CCHC {year}]"
         self.slogans = list(slogans)
         self.env = Environment(
             loader=FileSystemLoader(templates),

@@ -15,7 +15,7 @@ from domain.year_end import YEAR_END
 from portal.resume import resume_later
 from portal.state import Portal, staff_post
 from services import review
-from services.context import DEFAULT_PLAN, PlanContext
+from services.context import PlanContext
 
 DECISIONS = ("approve", "return")
 
@@ -27,7 +27,7 @@ def director_routes(portal: Portal) -> APIRouter:
     @router.get("/director", response_class=HTMLResponse)
     def director(request: Request, done: str = "") -> Any:
         user = auth.require(request, "director", "office")
-        ctx = portal.context(DEFAULT_PLAN)
+        ctx = portal.staff_context(request)
         draft = review.latest_draft(ctx)
         can_decide = auth.role(request) == "director"
         return _draft_page(portal, request, ctx, draft, user=user, can_decide=can_decide, done=done)
@@ -39,7 +39,7 @@ def director_routes(portal: Portal) -> APIRouter:
         posted = await staff_post(portal, request, "director", version, decision, DECISIONS)
         user, number = posted.user, posted.id
         comments = posted.fields.get("comments", "")[:10_000]
-        ctx = portal.context(DEFAULT_PLAN)
+        ctx = portal.staff_context(request)
         try:
             at, by = portal.app.clock.now(), f"director:{user}"
             await run_in_threadpool(_decide, ctx, number, decision, comments, at, by)
@@ -49,7 +49,7 @@ def director_routes(portal: Portal) -> APIRouter:
                 portal, request, ctx, draft, user=user, can_decide=True, status=400, error=str(exc)
             )
         background.add_task(resume_later, ctx.plan.code, YEAR_END)
-        return RedirectResponse(f"/director?done={decision}", 303)
+        return RedirectResponse(f"/director?plan={ctx.plan.code}&done={decision}", 303)
 
     return router
 

@@ -19,7 +19,7 @@ from portal.auth import SESSION_COOKIE, LoginThrottle, client_address
 from portal.state import Portal, row_id, staff_post
 from services import office, uploads
 from services.accounts import authenticate
-from services.context import DEFAULT_PLAN, PlanContext
+from services.context import PlanContext
 from services.mail import local_time
 
 COLOURS = {
@@ -132,7 +132,7 @@ def office_routes(portal: Portal) -> APIRouter:
 def _dashboard(
     portal: Portal, request: Request, user: str, *, unit: str, activity: str, bucket: str
 ) -> HTMLResponse:
-    ctx = portal.context(DEFAULT_PLAN)
+    ctx = portal.staff_context(request)
     matrix = office.dashboard(
         ctx, now=portal.app.clock.now(), unit=unit, activity=activity, css=bucket
     )
@@ -160,14 +160,14 @@ def _task_page(
     status: int = 200,
     error: str = "",
 ) -> HTMLResponse:
-    ctx = portal.context(DEFAULT_PLAN)
+    ctx = portal.task_context(task_id)
     values = _task_values(portal, ctx, office.task_view(ctx, task_id), user, done)
     values["error"] = error
     return portal.staff_page(request, "office_task.html", status, ctx=ctx, **values)
 
 
 def _apply(portal: Portal, task_id: int, action: str, form: dict[str, str], by: str) -> None:
-    ctx = portal.context(DEFAULT_PLAN)
+    ctx = portal.task_context(task_id)
     at, reason = portal.app.clock.now(), form.get("reason", "")[:2000]
     if action == "accept":
         office.accept(ctx, task_id, at=at, by=by)

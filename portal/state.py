@@ -18,13 +18,15 @@ from fastapi.templating import Jinja2Templates
 from domain.clock import Clock, local_date
 from domain.errors import NotFound
 from domain.numbers import parse_id
+from domain.records import PlanState, StoredPlan
 from domain.task import TaskKey
 from portal.auth import OfficeAuth
 from portal.headers import csp_allowing_styles_of
 from services import stages
 from services.bootstrap import App, bootstrap, link_signer
-from services.context import DEFAULT_PLAN, PlanContext, plan_context, stored_version
+from services.context import PlanContext, plan_context, stored_version
 from services.links import LinkClaims, LinkInvalid, LinkRevoked
+from services.plan_lifecycle import current
 from services.settings import Settings
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -87,10 +89,41 @@ class Portal:
     def context(self, plan: str) -> PlanContext:
         return self.contexts.get(plan)
 
+    def plans(self) -> list[StoredPlan]:
+        """The published plans, by year (what the Office and Director pages offer)."""
+        with self.app.uow() as uow:
+            return [p for p in uow.plans.listing() if p.state is PlanState.PUBLISHED]
+
+    def default_plan(self) -> str:
+        """The plan a staff page shows when none is asked for: the current year's published
+        plan (the first by code if several; a rehearsal only if no real one), else the
+        latest published, else the latest stored; NotFound when no plan is stored."""
+        with self.app.uow() as uow:
+            stored = uow.plans.listing()
+            this_year = current(uow, today=local_date(self.app.clock.now()))
+        if this_year:
+            return this_year[0]
+        published = [p for p in stored if p.state is PlanState.PUBLISHED]
+        if group := published or stored:
+            return max(group, key=lambda p: (p.year, p.code)).code
+        raise NotFound("no plan is stored yet: cchc plan publish PLAN.yaml")
+
+    def staff_context(self, request: Request) -> PlanContext:
+        """The plan of an Office or Director page: ?plan=CODE, else default_plan()."""
+        return self.context(request.query_params.get("plan") or self.default_plan())
+
+    def task_context(self, task_id: int) -> PlanContext:
+        """The context of the plan the task belongs to; NotFound for no such task."""
+        with self.app.uow() as uow:
+            code = uow.tasks.plan_of(task_id)
+        if code is None:
+            raise NotFound(f"task {task_id}")
+        return self.context(code)
+
     def warm(self) -> None:
         """Build the default plan's context and compile the templates before the first unit."""
         try:
-            self.context(DEFAULT_PLAN)
+            self.context(self.default_plan())
         except NotFound:
             return  # no plan loaded yet: the first request builds it
         for name in ("task.html", "done.html", "error.html", "dashboard.html"):
@@ -105,7 +138,9 @@ class Portal:
         key = stages.parse_task(claims.task)
         if key.unit != claims.unit:
             raise LinkInvalid("link and task name different units")
-        return claims, self.context(claims.plan or DEFAULT_PLAN), key
+        if not claims.plan:
+            raise LinkInvalid("the link names no plan")
+        return claims, self.context(claims.plan), key
 
     def check_generation(self, claims: LinkClaims, generation: int) -> None:
         if claims.generation != generation:
@@ -120,11 +155,11 @@ class Portal:
             self.check_generation(claims, generation)
 
     def page(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """A page; one about a rehearsal plan (given as `plan`, or `rehearsal`) says so."""
+        plan = values.get("plan")
+        shared = {"year": getattr(plan, "year", ""), "rehearsal": getattr(plan, "rehearsal", False)}
         return self.templates.TemplateResponse(
-            request,
-            name,
-            {"year": getattr(values.get("plan"), "year", ""), **values},
-            status_code=status,
+            request, name, {**shared, **values}, status_code=status
         )
 
     def staff_page(
@@ -136,11 +171,12 @@ class Portal:
         ctx: PlanContext | None = None,
         **values: Any,
     ) -> HTMLResponse:
-        """An Office or Director page: the default plan and the session's CSRF token; a report
-        draft shown on it brings its own stylesheet, allowed by hash."""
-        ctx = ctx or self.context(DEFAULT_PLAN)
+        """An Office or Director page of plan `ctx` (none: the login page), with the published
+        plans to switch to and the session's CSRF token; a report draft shown on it brings
+        its own stylesheet, allowed by hash."""
         csrf = self.auth.csrf_token(request)
-        answer = self.page(request, name, status, plan=ctx.plan, csrf=csrf, **values)
+        plan, plans = (ctx.plan, self.plans()) if ctx else (None, [])
+        answer = self.page(request, name, status, plan=plan, plans=plans, csrf=csrf, **values)
         if html := getattr(values.get("draft"), "html", ""):
             answer.headers["content-security-policy"] = csp_allowing_styles_of(html)
         return answer

@@ -121,6 +121,7 @@ def _received(
         at=local_time(portal.app.clock.now()),
         back=f"/t/{token}",
         files=len(files),
+        rehearsal=ctx.plan.rehearsal,
     )
 
 

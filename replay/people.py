@@ -139,18 +139,18 @@ class People:
             },
         )
         page = self.client.get("/director").text
-        version = re.search(r'action="/director/(\d+)/approve"', page)
+        version = re.search(r'action="(/director/(\d+)/approve[^"]*)"', page)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         if version is None or csrf is None:
             raise RuntimeError("no draft waiting for the Director")
         answer = self.client.post(
-            f"/director/{version.group(1)}/approve",
+            html.unescape(version.group(1)),
             data={"csrf": csrf.group(1)},
             follow_redirects=False,
         )
         assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
         self.client.cookies.clear()
-        return int(version.group(1))
+        return int(version.group(2))
 
 
 def _read(uow: UnitOfWork, plan: str, ids: list[int]) -> Iterator[tuple[int, Task]]:

@@ -29,7 +29,7 @@ from replay.year import Year
 from services.accounts import hash_password
 from services.bootstrap import App, bootstrap
 from services.context import plan_context
-from services.plans import load_plan as store_plan
+from services.plan_lifecycle import publish
 from services.prefect_adapter.settings import without_heartbeats
 from services.settings import Account, Settings
 from storage.migrate import upgrade
@@ -103,14 +103,15 @@ def run_demo(
     upgrade(settings.database_url)
     clock = FixedClock(at(files.plan.issued_on, 8))
     app = bootstrap(settings, clock=clock)
-    with app.uow() as uow:
-        store_plan(
+    with app.uow() as uow:  # published as the Office would, version 1 (no Prefect server)
+        publish(
             uow,
             plan=files.plan,
             directory=files.directory,
             calendar=files.calendar,
             at=clock.now(),
             actor="demo",
+            reason="replay of the plan's year",
         )
     people, outcome = play(app, files, out, clock, on_day or (lambda _d: None))
     summary = summarize(app, files.plan, out, people, outcome, started)

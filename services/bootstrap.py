@@ -85,7 +85,11 @@ def mailer(app: App, plan: Plan, directory: UnitDirectory) -> Mailer:
         plan=plan,
         directory=directory,
         calendar=app.calendar,
-        renderer=Renderer(year=plan.year, slogans=[s.text for s in plan.slogans] or [plan.title]),
+        renderer=Renderer(
+            year=plan.year,
+            slogans=[s.text for s in plan.slogans] or [plan.title],
+            rehearsal=plan.rehearsal,
+        ),
         links=link_signer(app.settings),
         settings=app.settings.mail,
     )

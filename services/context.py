@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from documents.plans.files import load_units
+from domain.clock import local_date
 from domain.errors import NotFound
 from domain.plan import Plan
 from domain.units import UnitDirectory
 from services.bootstrap import App, bootstrap, mailer
 from services.mail import Mailer
-
-DEFAULT_PLAN = "2025-skhcn-quang-ngai"  # the plan the deployments and commands run by default
 
 
 @dataclass
@@ -32,6 +31,25 @@ def plan_context(plan_code: str, app: App | None = None) -> PlanContext:
         raise NotFound(f"plan {plan_code!r} is not loaded: run `cchc plan load` first")
     directory = load_units(app.settings.units_path)
     return PlanContext(app, plan, directory, mailer(app, plan, directory))
+
+
+def chosen_context(code: str | None, app: App | None = None) -> PlanContext:
+    """The context of plan `code`, or of the only published plan of the current year when
+    none is named (PlanChoice naming the candidates otherwise): what commands work on."""
+    from services.plan_lifecycle import choose
+
+    app = app or bootstrap()
+    with app.uow() as uow:
+        code = choose(uow, code, today=local_date(app.clock.now()))
+    return plan_context(code, app)
+
+
+def published_codes(app: App) -> list[str]:
+    """The codes of every published plan, by year: what the deadline sweep covers."""
+    from services.plan_lifecycle import published
+
+    with app.uow() as uow:
+        return [p.code for p in published(uow)]
 
 
 def stored_version(plan_code: str, app: App) -> str | None:

@@ -25,11 +25,13 @@ class DeliveryReport:
     failed: int = 0
     released: int = 0
     batches: int = 0
+    refused: int = 0  # rehearsal mail to addresses outside the allowed domains (also failed)
 
     def __str__(self) -> str:
+        refused = f", {self.refused} refused (rehearsal)" if self.refused else ""
         return (
             f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
-            f"{self.released} put back"
+            f"{self.released} put back{refused}"
         )
 
 
@@ -79,7 +81,31 @@ class Delivery:
                 break  # the server is unreachable: the rest waits for the next step
         return report
 
+    def _refuse_outside(self, claimed: list[Claimed], report: DeliveryReport) -> list[Claimed]:
+        """A rehearsal's mail to anyone outside the allowed domains is never sent: marked
+        failed with the reason, at once (no retry would change the answer). The rest goes on."""
+        domains = self.settings.rehearsal_allowed()
+        refused = [(c, c.mail.outside(domains)) for c in claimed if c.mail.rehearsal]
+        refused = [(c, outside) for c, outside in refused if outside]
+        if refused:
+            with self.uow as uow:
+                for item, outside in refused:
+                    error = (
+                        f"RehearsalRefused: a rehearsal (DIỄN TẬP) mail is sent only to "
+                        f"{', '.join(domains) or 'no domain'} (CCHC_MAIL__REHEARSAL_DOMAINS); "
+                        f"not sent to {', '.join(outside)}"
+                    )
+                    uow.outbox.mark_failed(item.id, error=error)
+                    uow.commit()
+            report.refused += len(refused)
+            report.failed += len(refused)
+        ids = {c.id for c, _outside in refused}
+        return [c for c in claimed if c.id not in ids]
+
     async def _send_batch(self, claimed: list[Claimed], report: DeliveryReport) -> bool:
+        claimed = self._refuse_outside(claimed, report)
+        if not claimed:
+            return True
         try:
             await self.backend.open()
         except MailError as exc:  # server down: every mail of the batch waits its back-off

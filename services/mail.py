@@ -82,6 +82,10 @@ class Mailer:
         return f"{self.plan.code}:{task.key}:{kind.value}:{rung}"
 
     def not_before(self, now: datetime) -> datetime:
+        """When a mail queued at `now` may go: within office hours; a rehearsal's at once
+        (a drill runs on any day and hour, and mails only the configured domains)."""
+        if self.plan.rehearsal:
+            return now
         return next_send_time(
             now, self.calendar, start=self.settings.office_start, end=self.settings.office_end
         )
@@ -127,6 +131,7 @@ def build_task_mail(
         date=now,
         in_reply_to=None if first else thread,
         references=() if first else (thread,),
+        rehearsal=mailer.plan.rehearsal,
     )
     return key, mail
 
@@ -191,6 +196,7 @@ def build_mail(
         cc=tuple(cc or ()),
         content=content,
         date=now,
+        rehearsal=mailer.plan.rehearsal,
     )
 
 

@@ -60,6 +60,23 @@ def load_plan(
 
     Raises PlanInvalid before writing anything when the plan breaks a rule.
     """
+    report = store_plan_data(
+        uow, plan=plan, directory=directory, calendar=calendar, at=at, actor=actor
+    )
+    uow.commit()
+    return report
+
+
+def store_plan_data(
+    uow: UnitOfWork,
+    *,
+    plan: Plan,
+    directory: UnitDirectory,
+    calendar: WorkingCalendar,
+    at: datetime,
+    actor: str,
+) -> LoadReport:
+    """load_plan's writes, left for the caller to commit (publish adds its version first)."""
     problems = check_plan(plan, directory, calendar)
     if problems:
         raise PlanInvalid(problems)
@@ -87,7 +104,6 @@ def load_plan(
         report.units_changed += 1
     _store_plan(uow, plan, at=at, actor=actor, report=report)
     _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report)
-    uow.commit()
     return report
 
 

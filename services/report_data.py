@@ -68,6 +68,7 @@ def _header(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
         "dated": local_date(now),
         "year": plan.year,
         "title": TITLE.format(year=plan.year),
+        "rehearsal": plan.rehearsal,
         "addressee": addressee.name if addressee else to,
     }
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SmtpSettings(BaseModel):
@@ -36,6 +37,27 @@ class MailSettings(BaseModel):
     backoff_seconds: float = Field(default=60.0, gt=0)
     backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     claim_lease_seconds: float = Field(default=600.0, gt=0)
+    # Where a rehearsal (DIỄN TẬP) plan's mail may go: domains, each with its subdomains;
+    # CCHC_MAIL__REHEARSAL_DOMAINS='skhcn.example.invalid,quangngai.example.invalid' (or a JSON
+    # list), '*' for every address. Unset: the domain of from_address only. A rehearsal mail
+    # to anyone else is not sent and is marked failed with the reason.
+    rehearsal_domains: Annotated[list[str] | None, NoDecode] = None
+
+    @field_validator("rehearsal_domains", mode="before")
+    @classmethod
+    def _domain_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    def rehearsal_allowed(self) -> list[str]:
+        """The domains a rehearsal plan's mail may go to ('*': all)."""
+        if self.rehearsal_domains is not None:
+            return self.rehearsal_domains
+        return [self.from_address.rpartition("@")[2]]
 
 
 class Account(BaseModel):

@@ -54,6 +54,7 @@ def _row_to_mail(row: OutboxRow, sender: Mailbox) -> OutgoingMail:
         date=row.created_at,
         in_reply_to=row.headers.get("in_reply_to"),
         references=tuple(row.headers.get("references", [])),
+        rehearsal=bool(row.headers.get("rehearsal")),
     )
 
 
@@ -83,7 +84,12 @@ class OutboxRepository:
             "subject": mail.content.subject,
             "body_text": mail.content.text,
             "body_html": mail.content.html,
-            "headers": {"in_reply_to": mail.in_reply_to, "references": list(mail.references)},
+            "headers": {
+                "in_reply_to": mail.in_reply_to,
+                "references": list(mail.references),
+                # kept with the mail: delivery covers every plan and must know a rehearsal's
+                **({"rehearsal": True} if mail.rehearsal else {}),
+            },
             "attachments": [
                 {
                     "filename": a.filename,

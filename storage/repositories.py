@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
 from domain.phrases import TimeWindow
 from domain.plan import Plan
-from domain.records import AuditEntry
+from domain.records import AuditEntry, PlanState, PlanVersion, StoredPlan
 from domain.units import Recipient, Unit
 from storage.tables import (
     ActivityRow,
     AuditRow,
     PlanRow,
+    PlanVersionRow,
     UnitRow,
 )
 
@@ -48,6 +49,63 @@ class PlanRepository:
         row.issued_on, row.content_hash, row.updated_at = plan.issued_on, content_hash, at
         row.document = plan.model_dump(mode="json", by_alias=True)
         self.session.add(row)
+        self.session.flush()
+
+    def listing(self) -> list[StoredPlan]:
+        """Every stored plan, by year then code, with its state and latest version."""
+        count = (
+            select(func.count(ActivityRow.id))
+            .where(ActivityRow.plan_id == PlanRow.id)
+            .scalar_subquery()
+        )
+        rows = self.session.execute(
+            select(
+                PlanRow.code, PlanRow.year, PlanRow.title, PlanRow.state, PlanRow.version, count
+            ).order_by(PlanRow.year, PlanRow.code)
+        )
+        return [
+            StoredPlan(code, year, title, PlanState(state), version, activities)
+            for code, year, title, state, version, activities in rows
+        ]
+
+    def set_state(self, code: str, state: PlanState, *, at: datetime) -> None:
+        row = self._row(code)
+        if row is None:
+            raise NotFound(f"plan {code!r}")
+        row.state, row.updated_at = state.value, at
+        self.session.flush()
+
+    def versions(self, code: str) -> list[PlanVersion]:
+        """Every published version of the plan, the first first."""
+        rows = self.session.scalars(
+            select(PlanVersionRow)
+            .join(PlanRow, PlanRow.id == PlanVersionRow.plan_id)
+            .where(PlanRow.code == code)
+            .order_by(PlanVersionRow.number)
+        )
+        return [
+            PlanVersion(r.number, r.content_hash, r.published_at, r.published_by, r.reason)
+            for r in rows
+        ]
+
+    def add_version(self, code: str, version: PlanVersion) -> None:
+        """Keep the stored document as published version `version.number`; the plan is then
+        published at that version."""
+        row = self._row(code)
+        if row is None:
+            raise NotFound(f"plan {code!r}")
+        self.session.add(
+            PlanVersionRow(
+                plan_id=row.id,
+                number=version.number,
+                content_hash=version.content_hash,
+                document=dict(row.document),
+                published_at=version.published_at,
+                published_by=version.published_by,
+                reason=version.reason,
+            )
+        )
+        row.state, row.version = PlanState.PUBLISHED.value, version.number
         self.session.flush()
 
     def save_activity(

@@ -46,11 +46,29 @@ class PlanRow(Base):
     title: Mapped[str] = mapped_column(Text)
     issued_on: Mapped[date] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # domain.records.PlanState
+    version: Mapped[int] = mapped_column(Integer, default=0)  # latest published; 0: never
     # The whole plan as JSON, read only when asked for: most reads want the row's id, and
     # decoding the document on each of them cost more than the query.
     document: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     created_at: Mapped[datetime] = mapped_column(Stamp)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class PlanVersionRow(Base):
+    """Every published version of a plan, kept: who published it, when and why."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+    published_at: Mapped[datetime] = mapped_column(Stamp)
+    published_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class UnitRow(Base):

@@ -135,6 +135,14 @@ class TaskRepository:
         found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()
         return _stored(*found) if found is not None else None
 
+    def plan_of(self, task_id: int) -> str | None:
+        """The code of the plan the task belongs to (None: no such task)."""
+        return self.session.scalar(
+            select(PlanRow.code)
+            .join(TaskRow, TaskRow.plan_id == PlanRow.id)
+            .where(TaskRow.id == task_id)
+        )
+
     def with_ids(
         self, *, plan: str, unit: str | None = None, ids: Collection[int] | None = None
     ) -> list[tuple[int, Task]]:

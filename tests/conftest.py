@@ -18,6 +18,7 @@ from domain.units import UnitDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_PATH = ROOT / "plans" / "2025-skhcn-quang-ngai.yaml"
+PLAN_CODE = "2025-skhcn-quang-ngai"  # the code inside PLAN_PATH
 UNITS_PATH = ROOT / "plans" / "units.example.yaml"
 OVERRIDES_PATH = ROOT / "plans" / "calendar-overrides.yaml"
 SEED_PATH = ROOT / "plans" / "source" / "281-KH-SKHCN-2025.txt"

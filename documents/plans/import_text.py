@@ -76,6 +76,18 @@ class Item:
     body: list[SourceLine] = field(default_factory=list)
 
 
+@dataclass
+class Found:
+    """One activity as the document writes it, each field with the line it came from."""
+
+    number: int
+    title: str
+    line: SourceLine
+    lead: tuple[str, SourceLine] | None = None
+    coordinators: tuple[str, SourceLine] | None = None
+    window: tuple[str, SourceLine] | None = None
+
+
 def _continues(previous: SourceLine, line: SourceLine) -> bool:
     """A line wrapped inside a paragraph (PDF text, broken header lines): the line before
     does not end a sentence and this one goes on in lower case."""

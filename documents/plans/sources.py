@@ -6,21 +6,14 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
 
+from documents.plans.docx_source import docx_lines
 from domain.errors import PlanInvalid, Problem
 
-# Words in the first row of a table that make it a table of activities, read as
-# pipe-separated rows (a cell's paragraphs joined by commas, the way names are listed);
-# any other table (the header block, the signature) is read cell by cell.
-_ACTIVITY_HEADER = re.compile(r"chủ trì|hình thức|\bstt\b", re.IGNORECASE)
 _PDF_TIMEOUT_SECONDS = 60
 
 
@@ -49,7 +42,7 @@ def read_source(path: Path) -> list[SourceLine]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".docx":
-            return lines_from_text("\n".join(_docx_lines(path)))
+            return lines_from_text("\n".join(docx_lines(path)))
         if suffix == ".pdf":
             return lines_from_text(_pdf_text(path))
         if suffix in (".txt", ".text", ".md", ""):
@@ -63,40 +56,6 @@ def read_source(path: Path) -> list[SourceLine]:
 
 def _unreadable(path: Path, message: str) -> PlanInvalid:
     return PlanInvalid([Problem("", message, file=str(path))])
-
-
-def _docx_lines(path: Path) -> Iterator[str]:
-    """Paragraphs and tables in document order (python-docx lists them separately)."""
-    document = Document(str(path))
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            yield Paragraph(child, document).text
-        elif tag == "tbl":
-            yield from _table_lines(Table(child, document))
-
-
-def _table_lines(table: Table) -> Iterator[str]:
-    rows = [_row_cells(row.cells) for row in table.rows]
-    if rows and _ACTIVITY_HEADER.search(" ".join(rows[0])):
-        for cells in rows:
-            yield " | ".join(cell.replace("\n", ", ") for cell in cells)
-        return
-    for cells in rows:
-        for cell in cells:
-            yield from cell.splitlines()
-
-
-def _row_cells(cells: tuple[_Cell, ...]) -> list[str]:
-    """The texts of a row's cells, a merged cell once (python-docx repeats it)."""
-    seen: list[object] = []
-    texts = []
-    for cell in cells:
-        if any(cell._element is other for other in seen):
-            continue
-        seen.append(cell._element)
-        texts.append("\n".join(p.text for p in cell.paragraphs if p.text.strip()))
-    return texts
 
 
 def _pdf_text(path: Path) -> str:

@@ -35,6 +35,7 @@ from documents.report.text import (
     MOTTO,
     NATIONAL_NAME,
     RECIPIENTS_LABEL,
+    REHEARSAL,
     FormView,
     ReportView,
     TableView,
@@ -116,7 +117,8 @@ def _setup(document: DocxDocument, data: ReportData) -> None:
     paragraph.space_before, paragraph.space_after = Pt(0), Pt(BODY.after)
     paragraph.line_spacing = 1.15
     props = document.core_properties
-    props.title, props.author, props.language = data.title, data.issuer, "vi-VN"
+    title = f"{REHEARSAL} {data.title}" if data.rehearsal else data.title
+    props.title, props.author, props.language = title, data.issuer, "vi-VN"
 
 
 def _page(section: Section, *, landscape: bool) -> None:
@@ -200,7 +202,9 @@ def _header(document: DocxDocument, view: ReportView) -> None:
 
 
 def _title(document: DocxDocument, view: ReportView) -> None:
-    _add(document, DOC_TYPE, replace(CENTRED, bold=True, before=18))
+    if view.data.rehearsal:
+        _add(document, REHEARSAL, replace(CENTRED, bold=True, before=18))
+    _add(document, DOC_TYPE, replace(CENTRED, bold=True, before=6 if view.data.rehearsal else 18))
     _add(document, view.data.title, replace(CENTRED, bold=True))
     _add(document, RULE_TITLE, CENTRED)
     _add(document, view.addressee_line, replace(CENTRED, before=12, after=12))

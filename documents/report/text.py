@@ -37,6 +37,7 @@ NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 DOC_TYPE = "BÁO CÁO"
 DRAFT = "DỰ THẢO"
+REHEARSAL = "(DIỄN TẬP — không có giá trị pháp lý)"  # above the title of a rehearsal's report
 ESTIMATE = "(ước thực hiện)"
 MISSING = "Chưa gửi báo cáo"
 RECEIVED = "Đã gửi báo cáo"
@@ -263,6 +264,7 @@ def _environment() -> Environment:
         motto=MOTTO,
         doc_type=DOC_TYPE,
         draft_label=DRAFT,
+        rehearsal_label=REHEARSAL,
         recipients_label=RECIPIENTS_LABEL,
         causes_label=CAUSES_LABEL,
         evidence_label=EVIDENCE_LABEL,

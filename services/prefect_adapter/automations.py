@@ -63,7 +63,10 @@ def ensure_overdue_automation(deployment: str = OFFICE_DEPLOYMENT) -> UUID:
                 RunDeployment(
                     source="selected",
                     deployment_id=target.id,
-                    parameters={"task": "{{ event.payload.task }}"},
+                    parameters={
+                        "task": "{{ event.payload.task }}",
+                        "plan": "{{ event.payload.plan }}",
+                    },
                 )
             ],
         )

@@ -31,14 +31,15 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
-from domain.clock import Clock
+from domain.clock import Clock, local_date
 from domain.gates import DraftGate, GateKey
 from domain.policy import Stage
 from domain.report_draft import DraftState
 from domain.year_end import YEAR_END
 from services import report_draft, review, stages, year_end
 from services.bootstrap import SystemClock
-from services.context import DEFAULT_PLAN, PlanContext
+from services.context import PlanContext
+from services.prefect_adapter.deployments import deployment_name, full_name
 
 FLOW = "propagation"
 YEAR_END_FLOW = "year-end-report"
@@ -68,7 +69,7 @@ class Gate:
         return cls(
             flow_run_id,
             str(parameters.get("activity") or YEAR_END),  # the year-end flow has none
-            str(parameters.get("plan") or DEFAULT_PLAN),  # the flow's own default
+            str(parameters.get("plan") or ""),
             gate.stage,
             gate.number,
             gate.done,
@@ -76,10 +77,10 @@ class Gate:
 
 
 def _runs(
-    states: list[StateType], activity: str | None = None, *, deployment_id: UUID | None = None
+    states: list[StateType], deployment: str | None = None, *, deployment_id: UUID | None = None
 ) -> list[Any]:
-    """Runs in `states`: all, those of the deployment named `activity`, or of one deployment."""
-    names = [f"{activity}"] if activity else None
+    """Runs in `states`: all, those of the deployment named `deployment`, or of one by id."""
+    names = [deployment] if deployment else None
     with get_client(sync_client=True) as client:
         return list(
             client.read_flow_runs(
@@ -187,7 +188,7 @@ def retry_crashed(plan: str, *, activity: str | None = None, wall: Clock = WALL)
         for run in crashed:
             if (
                 run.deployment_id in seen
-                or (run.parameters.get("plan") or DEFAULT_PLAN) != plan
+                or run.parameters.get("plan") != plan
                 or activity not in (None, run.parameters.get("activity") or YEAR_END)
             ):
                 continue
@@ -228,7 +229,7 @@ def year_end_gates(plan: str) -> list[tuple[UUID, GateKey]]:
             key = GateKey.parse((run.state.state_details.pause_key if run.state else None) or "")
         except ValueError:
             continue  # not one of our gates
-        if isinstance(key.kind, DraftGate) and (run.parameters.get("plan") or DEFAULT_PLAN) == plan:
+        if isinstance(key.kind, DraftGate) and run.parameters.get("plan") == plan:
             found.append((run.id, key))
     return found
 
@@ -241,12 +242,12 @@ def resume_year_end(plan: str, *, note: str) -> int:
     return len(gates)
 
 
-def _live(wall: Clock, activity: str | None = None, *, deployment_id: UUID | None = None) -> bool:
-    """A run of the activity (or deployment) is under way: running, waiting at a gate,
+def _live(wall: Clock, deployment: str | None = None, *, deployment_id: UUID | None = None) -> bool:
+    """A run of the deployment (by name or id) is under way: running, waiting at a gate,
     resuming, or due to start now on the `wall` clock (a schedule's run for next year does
     not count)."""
     soon = wall.now() + timedelta(minutes=5)
-    for run in _runs(LIVE, activity, deployment_id=deployment_id):
+    for run in _runs(LIVE, deployment, deployment_id=deployment_id):
         start = run.expected_start_time or run.next_scheduled_start_time
         if (
             run.state_type is not StateType.SCHEDULED
@@ -263,16 +264,67 @@ def activate(ctx: PlanContext, *, today: date, wall: Clock = WALL) -> list[str]:
     when all of the plan's work is past."""
     started = []
     for code in stages.startable(ctx, today=today):  # refuses a plan whose work is all past
-        if _live(wall, code):
+        if _live(wall, deployment_name(ctx.plan.code, code)):
             continue
-        run_deployment(
-            f"{FLOW}/{code}",
-            timeout=0,
-            as_subflow=False,
-            parameters={"activity": code, "plan": ctx.plan.code, "year": ctx.plan.year},
-        )
+        _start(ctx, code)
         started.append(code)
     return started
+
+
+def _start(ctx: PlanContext, activity: str) -> None:
+    """A run of the activity's deployment, now; its worker takes it."""
+    run_deployment(
+        full_name(ctx.plan.code, activity),
+        timeout=0,
+        as_subflow=False,
+        parameters={"activity": activity, "plan": ctx.plan.code, "year": ctx.plan.year},
+    )
+
+
+def start_open(ctx: PlanContext, *, now: datetime) -> list[str]:
+    """After a publish: start the run of every activity open at `now` whose once-only
+    schedule fired before the plan was published (its opening instant is past) and whose
+    deployment has never run. A plan whose work is all past starts nothing; a deployment
+    with any run, whatever its state, is left alone (the sweep reconciles those), so
+    publishing again starts nothing twice. The year-end likewise, once its collection has
+    opened and until the report to UBND tỉnh is due."""
+    from domain.errors import InvalidRequest
+    from services.prefect_adapter.deployments import opening
+
+    try:
+        codes = stages.startable(ctx, today=local_date(now))
+    except InvalidRequest:
+        return []
+    started = []
+    for code in codes:
+        activity = ctx.plan.activity(code)
+        if activity is None or opening(activity.time_window(ctx.plan.year).start) > now:
+            continue  # its schedule starts it
+        if _runs(list(StateType), deployment_name(ctx.plan.code, code)):
+            continue
+        _start(ctx, code)
+        started.append(code)
+    return started + _start_year_end(ctx, now=now)
+
+
+def _start_year_end(ctx: PlanContext, *, now: datetime) -> list[str]:
+    """The year-end's run when its collection opened before the publish, the report to
+    UBND tỉnh is not yet due, and its deployment never ran."""
+    from domain.year_end import year_end_dates
+    from services.prefect_adapter.deployments import opening
+
+    dates = year_end_dates(ctx.plan, ctx.app.calendar)
+    if not opening(dates.opens_on) <= now or local_date(now) > dates.final_due:
+        return []
+    if _runs(list(StateType), deployment_name(ctx.plan.code, YEAR_END)):
+        return []
+    run_deployment(
+        full_name(ctx.plan.code, YEAR_END),
+        timeout=0,
+        as_subflow=False,
+        parameters={"plan": ctx.plan.code},
+    )
+    return [YEAR_END]
 
 
 def resume_activity(plan: str, activity: str, *, note: str, wall: Clock = WALL) -> int:

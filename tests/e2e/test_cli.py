@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.conftest import PLAN_PATH, ROOT
+from tests.conftest import PLAN_CODE, PLAN_PATH, ROOT
 
 runner = CliRunner()
 
@@ -138,7 +138,17 @@ def test_report_build_writes_the_three_files_and_names_the_missing(
     loaded: str, tmp_path: Path
 ) -> None:
     result = runner.invoke(
-        app, ["report", "build", "--out", str(tmp_path / "r"), "--at", "2025-11-17T08:00"]
+        app,
+        [
+            "report",
+            "build",
+            "--plan",
+            PLAN_CODE,
+            "--out",
+            str(tmp_path / "r"),
+            "--at",
+            "2025-11-17T08:00",
+        ],
     )
     assert result.exit_code == 0, result.output
     for suffix in ("docx", "md", "html"):
@@ -153,7 +163,7 @@ def test_activate_refuses_a_plan_whose_work_is_all_past(tmp_path: Path) -> None:
     env = {"CCHC_DATABASE_URL": f"sqlite:///{db}", "PREFECT_API_URL": "http://127.0.0.1:9/api"}
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)], env=env).exit_code == 0
-    result = runner.invoke(app, ["plan", "activate"], env=env)
+    result = runner.invoke(app, ["plan", "activate", "--plan", PLAN_CODE], env=env)
     assert result.exit_code == 1
     assert "2025-skhcn-quang-ngai" in result.stderr
     assert "nothing is started" in " ".join(result.stderr.split())

@@ -22,6 +22,7 @@ from services.prefect_adapter import automations
 from services.prefect_adapter import runs as prefect_runs
 from storage.tables import OutboxRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 from tests.e2e.test_flows import ACTIVITY, hand_in, new_run, step
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -34,19 +35,19 @@ def crash(run_id: object) -> None:
 
 
 def mail_keys() -> list[str]:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         return list(session_of(uow).scalars(select(OutboxRow.idempotency_key)))
 
 
 def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) -> None:
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     run = new_run(params, deployment="test-crash-recovery")  # its latest run is this one
     assert step(run.id, params) == "Suspended"  # plan gate: one assignment mail
     hand_in(Stage.PLAN)  # one receipt
     resume_flow_run(run.id, run_input={"submission_ids": [1]})
     crash(run.id)  # its process died as it started again
-    plan = common.DEFAULT_PLAN
+    plan = PLAN_CODE
     assert prefect_runs.retry_crashed(plan, activity="bulletins") == 0  # another activity
     assert prefect_runs.retry_crashed(plan) == 1
     with get_client(sync_client=True) as client:
@@ -68,17 +69,17 @@ def test_a_crashed_run_is_retried_as_itself_and_adds_nothing_twice(loaded: str) 
 
 
 def test_a_crashed_run_a_later_run_took_over_from_is_left_alone(loaded: str) -> None:
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     first = new_run(params)
     assert step(first.id, params) == "Suspended"
     crash(first.id)
     second = new_run(params)  # say the Office started the activity again
     assert step(second.id, params) == "Suspended"
-    assert prefect_runs.retry_crashed(common.DEFAULT_PLAN) == 0
+    assert prefect_runs.retry_crashed(PLAN_CODE) == 0
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(second.id, Cancelled(), force=True)
         assert client.read_flow_run(first.id).state_type is StateType.CRASHED
-    assert prefect_runs.retry_crashed(common.DEFAULT_PLAN) == 0  # cancelled: the Office's call
+    assert prefect_runs.retry_crashed(PLAN_CODE) == 0  # cancelled: the Office's call
 
 
 def test_the_zombie_automation_spares_runs_waiting_at_a_gate(loaded: str) -> None:

@@ -22,13 +22,14 @@ from services.context import plan_context
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 ACTIVITY = "iso-training"  # lead TDC alone: four tasks, one per stage
 
 
 def counts() -> dict[str, int]:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         return {
             "outbox": session_of(uow).scalar(select(func.count()).select_from(OutboxRow)) or 0,
@@ -57,7 +58,7 @@ HANDED_IN = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)  # a fixed instant, not toda
 
 
 def hand_in(stage: Stage) -> None:
-    ctx = plan_context(common.DEFAULT_PLAN)
+    ctx = plan_context(PLAN_CODE)
     with ctx.app.uow() as uow:
         submit(
             uow,
@@ -70,7 +71,7 @@ def hand_in(stage: Stage) -> None:
 
 
 def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     run = new_run(params)
     assert step(run.id, params) == "Suspended"
     for stage in (Stage.PLAN, Stage.EXECUTE, Stage.EVIDENCE):
@@ -80,7 +81,7 @@ def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
     hand_in(Stage.REPORT)
     resume_flow_run(run.id, run_input={"submission_ids": [4]})
     assert step(run.id, params) == "Completed"
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         report: Any = uow.reports.get(plan=ctx.plan.code, activity=ACTIVITY)
         kinds = [r.kind for r in session_of(uow).scalars(select(OutboxRow))]
@@ -91,7 +92,7 @@ def test_a_whole_activity_through_its_four_gates(loaded: str) -> None:
 
 
 def test_resuming_twice_and_rerunning_creates_nothing_twice(loaded: str) -> None:
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     run = new_run(params)
     assert step(run.id, params) == "Suspended"
     hand_in(Stage.PLAN)
@@ -109,7 +110,7 @@ def test_resuming_twice_and_rerunning_creates_nothing_twice(loaded: str) -> None
 
 
 def test_an_unknown_activity_fails_the_run_with_a_clear_message(loaded: str) -> None:
-    params = {"activity": "no-such-activity"}
+    params = {"activity": "no-such-activity", "plan": PLAN_CODE, "year": 2025}
     run = new_run(params)
     with get_client(sync_client=True) as client:
         state = run_flow(
@@ -140,7 +141,7 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
 
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     run = new_run(params)
     step(run.id, params)
     for stage in Stage:
@@ -160,17 +161,21 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
     assert units == {"cchc.unit.TDC"}  # Prefect adds the run, flow and deployment itself
     with get_client(sync_client=True) as client:
         tables = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"cchc-{ACTIVITY}-status"]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"cchc-{PLAN_CODE}-{ACTIVITY}-status"])
+            )
         )
         summaries = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"cchc-{ACTIVITY}-summary"]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"cchc-{PLAN_CODE}-{ACTIVITY}-summary"])
+            )
         )
     assert tables
     import json
 
     latest = max(tables, key=lambda t: str(t.created)).data
     rows = json.loads(latest) if isinstance(latest, str) else latest
-    tdc = common.context(common.DEFAULT_PLAN).directory.unit("TDC")
+    tdc = common.context(PLAN_CODE).directory.unit("TDC")
     assert tdc is not None
     assert [row["Đơn vị"] for row in rows] == [tdc.name]
     stages = [column.split(" – hạn ")[0] for column in rows[0] if column != "Đơn vị"]
@@ -197,19 +202,24 @@ def test_the_overdue_automation_is_created_once(loaded: str) -> None:
     with get_client(sync_client=True) as client:
         [automation] = client.read_automations_by_name(OVERDUE_AUTOMATION)
     assert automation.trigger.expect == {"cchc.task.overdue"}
-    assert automation.actions[0].parameters == {"task": "{{ event.payload.task }}"}
+    assert automation.actions[0].parameters == {
+        "task": "{{ event.payload.task }}",
+        "plan": "{{ event.payload.plan }}",
+    }
 
 
 def test_the_sweep_resumes_a_run_whose_stage_moved_on(loaded: str) -> None:
     from flows.sweep import deadline_sweep
 
-    params = {"activity": ACTIVITY}
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
     run = new_run(params)
     assert step(run.id, params) == "Suspended"
     hand_in(Stage.PLAN)  # committed, but nobody resumed the run (the portal's call was lost)
-    result = deadline_sweep(now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))  # a working morning
+    result = deadline_sweep(
+        PLAN_CODE, now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC)
+    )  # a working morning
     assert result["resumed"] == 1
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run.id).state_name == "Resuming"
     assert step(run.id, params) == "Suspended"  # now at the execute gate
-    assert deadline_sweep(now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))["resumed"] == 0
+    assert deadline_sweep(PLAN_CODE, now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))["resumed"] == 0

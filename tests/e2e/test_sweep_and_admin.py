@@ -21,6 +21,7 @@ from flows.sweep import deadline_sweep
 from services import stages
 from storage.tables import OutboxRow, TaskRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 KEPT = "iso-inspection/CCTDC/execute#1"  # opens 16/10, due Friday 31/10/2025
@@ -29,7 +30,7 @@ KEPT = "iso-inspection/CCTDC/execute#1"  # opens 16/10, due Friday 31/10/2025
 @pytest.fixture
 def one_task(loaded: str) -> None:
     """Every task done or cancelled but one, so each sweep's mail can be counted exactly."""
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         kept = uow.tasks.get(stages.parse_task(KEPT), plan=ctx.plan.code)
         assert kept is not None
@@ -40,7 +41,7 @@ def one_task(loaded: str) -> None:
 
 
 def sent_rows() -> dict[int, str]:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         rows = session_of(uow).execute(
             select(OutboxRow.id, OutboxRow.kind).where(OutboxRow.state == "sent")
@@ -51,8 +52,8 @@ def sent_rows() -> dict[int, str]:
 def sweep_on(day: date) -> dict[str, int]:
     """Run the sweep flow at 07:30 that day; the mails this sweep sent, by kind."""
     before = sent_rows()
-    result = deadline_sweep(now=local_datetime(day, time(7, 30)))
-    ctx = common.context(common.DEFAULT_PLAN)
+    result = deadline_sweep(PLAN_CODE, now=local_datetime(day, time(7, 30)))
+    ctx = common.context(PLAN_CODE)
     assert result["working_day"] == ctx.app.calendar.is_working_day(day)
     kinds: dict[str, int] = {}
     for id_, kind in sent_rows().items():
@@ -72,7 +73,7 @@ def test_the_sweep_sends_exactly_the_expected_mails(one_task: None) -> None:
     assert sweep_on(date(2025, 11, 4)) == {}  # +2: nothing
     assert sweep_on(date(2025, 11, 5)) == {"escalation_digest": 1}  # +3: the Director
     assert sweep_on(date(2026, 2, 17)) == {}  # Tết Bính Ngọ
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         overdue = session_of(uow).scalar(select(OutboxRow).where(OutboxRow.kind == "overdue"))
         assert overdue is not None
@@ -80,6 +81,7 @@ def test_the_sweep_sends_exactly_the_expected_mails(one_task: None) -> None:
 
 
 def deploy_and_run(flow: Flow[Any, Any], params: dict[str, Any]) -> Any:
+    params = {"plan": PLAN_CODE, **params}
     deployment_id: Any = flow.to_deployment(name="test").apply()
     with get_client(sync_client=True) as client:
         run = client.create_flow_run_from_deployment(deployment_id, parameters=params)
@@ -87,13 +89,13 @@ def deploy_and_run(flow: Flow[Any, Any], params: dict[str, Any]) -> Any:
 
 
 def audit(action: str) -> list[Any]:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         return [a for a in uow.audit.entries(entity="task") if a.action == action]
 
 
 def outbox_size() -> int:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         return len(list(session_of(uow).scalars(select(OutboxRow.id))))
 
@@ -149,6 +151,8 @@ def test_prefect_deployment_run_creates_an_admin_run(loaded: str, tmp_path: Path
             "resend-mail/cli",
             "--param",
             "task=iso-training/TDC/plan#1",
+            "--param",
+            f"plan={PLAN_CODE}",
         ],
         env={
             "PATH": str(Path(sys.executable).parent),

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.conftest import PLAN_PATH
+from tests.conftest import PLAN_CODE, PLAN_PATH
 
 runner = CliRunner()
+PLAN = ["--plan", PLAN_CODE]
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> None:
-    first = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
+    first = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-07T07:30"], env=env)
     assert first.exit_code == 0, first.output
     # Nothing was handed in since April: reminders and escalations are due, one mail each
     # reminder plus one digest for the Director listing every escalated task.
@@ -42,30 +43,46 @@ def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> 
     assert escalated > 0
     assert sent == reminders + overdue + 1
     assert len(list(Path(env["CCHC_MAIL__FILE_DIR"]).glob("*.eml"))) == sent
-    again = runner.invoke(app, ["sweep", "--now", "2025-11-07T07:30"], env=env)
+    again = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-07T07:30"], env=env)
     assert "0 reminders, 0 overdue, 0 escalated" in again.stdout
-    saturday = runner.invoke(app, ["sweep", "--now", "2025-11-08T07:30"], env=env)
+    saturday = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-08T07:30"], env=env)
     assert "a day off, nothing sent" in saturday.stdout
 
 
 def test_task_extend_cancel_and_bad_task(env: dict[str, str]) -> None:
     task = "iso-training/TDC/plan#1"
     extended = runner.invoke(
-        app, ["task", "extend", task, "--due", "2025-04-19", "--reason", "Xin gia hạn"], env=env
+        app,
+        [
+            "task",
+            "extend",
+            "--plan",
+            PLAN_CODE,
+            task,
+            "--due",
+            "2025-04-19",
+            "--reason",
+            "Xin gia hạn",
+        ],
+        env=env,
     )
     assert extended.exit_code == 0, extended.output
     assert extended.stdout.strip() == "due 2025-04-21"
     no_reason = runner.invoke(
-        app, ["task", "extend", task, "--due", "2025-04-25", "--reason", " "], env=env
+        app,
+        ["task", "extend", *PLAN, task, "--due", "2025-04-25", "--reason", " "],
+        env=env,
     )
     assert no_reason.exit_code == 1
     assert "needs a reason" in no_reason.stderr
-    assert runner.invoke(app, ["task", "resend", task], env=env).stdout.strip() == "queued"
-    cancelled = runner.invoke(app, ["task", "cancel", task, "--reason", "Trùng"], env=env)
+    assert runner.invoke(app, ["task", "resend", *PLAN, task], env=env).stdout.strip() == "queued"
+    cancelled = runner.invoke(app, ["task", "cancel", *PLAN, task, "--reason", "Trùng"], env=env)
     assert cancelled.exit_code == 0
-    again = runner.invoke(app, ["task", "cancel", task, "--reason", "Trùng"], env=env)
+    again = runner.invoke(app, ["task", "cancel", *PLAN, task, "--reason", "Trùng"], env=env)
     assert again.exit_code == 1
     assert "cannot cancel when cancelled" in again.stderr
-    unknown = runner.invoke(app, ["task", "return", "nope/TDC/plan#1", "--reason", "x"], env=env)
+    unknown = runner.invoke(
+        app, ["task", "return", *PLAN, "nope/TDC/plan#1", "--reason", "x"], env=env
+    )
     assert unknown.exit_code == 1
     assert "is not in plan" in unknown.stderr

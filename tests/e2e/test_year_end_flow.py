@@ -24,6 +24,7 @@ from services import review
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 COLLECTING = datetime(2025, 11, 10, 9, 0, tzinfo=LOCAL_TZ)  # reports open, cut-off ahead
@@ -52,7 +53,7 @@ def step(run_id: Any, params: dict[str, Any]) -> tuple[str, str]:
 
 
 def report_mails() -> list[str]:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     with ctx.app.uow() as uow:
         return [
             r.kind
@@ -63,12 +64,12 @@ def report_mails() -> list[str]:
 
 
 def test_units_then_the_director_then_the_report_once(loaded: str, tmp_path: Any) -> None:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     ctx.app.settings.__dict__["report_dir"] = tmp_path / "reports"
     with ctx.app.uow() as uow:  # the activities are done: only the year-end work is live
         session_of(uow).execute(update(TaskRow).values(state=TaskState.ACCEPTED.value))
         uow.commit()
-    params = {"now": COLLECTING.isoformat()}
+    params = {"plan": PLAN_CODE, "now": COLLECTING.isoformat()}
     run = new_run(params)
     name, key = step(run.id, params)
     assert (name, key) == ("Suspended", "report-1-0-1")  # waiting for 11 unit reports

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows import common
-from tests.conftest import UNITS_PATH
+from tests.conftest import PLAN_CODE, UNITS_PATH
 from tests.e2e.test_up_postgres import auth_string, base_url, cchc_url, rehearsal, stack_env
 from tests.integration.conftest import world as world
 
@@ -37,5 +37,5 @@ def stack(
             yield stack_env | env
         finally:
             if "CCHC_DATABASE_URL" in os.environ:  # close this process's pool on the database
-                common.context(common.DEFAULT_PLAN).app.close()
+                common.context(PLAN_CODE).app.close()
             common.CACHE.clear()

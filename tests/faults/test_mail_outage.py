@@ -14,7 +14,7 @@ from domain.schedule import all_tasks
 from flows import common
 from flows.sweep import deadline_sweep
 from services.tasks import assign
-from tests.conftest import PLAN_PATH, UNITS_PATH
+from tests.conftest import PLAN_CODE, PLAN_PATH, UNITS_PATH
 from tests.smtp_server import SmtpServer, free_port
 
 QUEUED = datetime(2025, 4, 1, 8, 0, tzinfo=LOCAL_TZ)  # a Tuesday morning
@@ -47,18 +47,18 @@ def smtp_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 
 def test_a_hundred_mails_survive_an_smtp_outage(prefect_api: None, smtp_port: int) -> None:
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     keys = [t.key for t in all_tasks(ctx.plan, ctx.directory, ctx.app.calendar)][:100]
     with ctx.app.uow() as uow:
         assert assign(uow, ctx.mailer, keys, now=QUEUED) == 100
-    down = deadline_sweep(now=QUEUED.replace(minute=30))
+    down = deadline_sweep(PLAN_CODE, now=QUEUED.replace(minute=30))
     assert (down["delivery"]["sent"], down["delivery"]["retried"]) == (0, 100)
     server = SmtpServer(port=smtp_port).start()
     try:
-        early = deadline_sweep(now=QUEUED.replace(minute=30, second=30))
+        early = deadline_sweep(PLAN_CODE, now=QUEUED.replace(minute=30, second=30))
         assert early["delivery"]["sent"] == 0  # still backing off: not even tried
-        up = deadline_sweep(now=QUEUED.replace(hour=9))
-        again = deadline_sweep(now=QUEUED.replace(hour=10))
+        up = deadline_sweep(PLAN_CODE, now=QUEUED.replace(hour=9))
+        again = deadline_sweep(PLAN_CODE, now=QUEUED.replace(hour=10))
     finally:
         server.stop()
     assert up["delivery"]["sent"] == 100

@@ -17,7 +17,7 @@ import pytest
 
 from flows import common
 from services.prefect_adapter import runs as prefect_runs
-from tests.conftest import PLAN_PATH, UNITS_PATH
+from tests.conftest import PLAN_CODE, PLAN_PATH, UNITS_PATH
 from tests.faults.kit import hand_in_everything
 from tests.smtp_server import free_port
 
@@ -125,13 +125,13 @@ def test_every_suspended_run_resumes_after_a_server_restart(server: PrefectServe
 
     from flows.propagation import propagation
 
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     runs = {}
     with get_client(sync_client=True) as client:
         for activity in ctx.plan.activities:
             deployment: Any = propagation.to_deployment(name=activity.code).apply()
             run = client.create_flow_run_from_deployment(
-                deployment, parameters={"activity": activity.code}
+                deployment, parameters={"activity": activity.code, "plan": PLAN_CODE, "year": 2025}
             )
             runs[activity.code] = run.id
     assert {step(run_id) for run_id in runs.values()} == {"Suspended"}

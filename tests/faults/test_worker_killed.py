@@ -18,6 +18,7 @@ from flows import common
 from services.prefect_adapter import runs as prefect_runs
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 from tests.faults.kit import hand_in_everything
 
 pytestmark = pytest.mark.postgres
@@ -63,10 +64,12 @@ def start_every_activity(api: str, ctx: Any) -> None:
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from services.prefect_adapter.deployments import full_name
+
     with temporary_settings(updates={PREFECT_API_URL: api}):
         for activity in ctx.plan.activities:
             run_deployment(
-                f"propagation/{activity.code}",
+                full_name(ctx.plan.code, activity.code),
                 timeout=0,
                 as_subflow=False,
                 parameters={
@@ -79,7 +82,7 @@ def start_every_activity(api: str, ctx: Any) -> None:
 
 def test_a_worker_killed_loses_nothing(stack: dict[str, str]) -> None:
     api = stack["PREFECT_API_URL"]
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     start_every_activity(api, ctx)
     wait_until(api, "Suspended", 6, seconds=240)  # each at its plan gate
     victim = subprocess.run(

@@ -36,6 +36,7 @@ from services.prefect_adapter import runs as prefect_runs
 from services.tasks import submit
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from storage.uow import session_of
+from tests.conftest import PLAN_CODE
 from tests.faults.kit import hand_in_everything
 
 pytestmark = pytest.mark.postgres
@@ -210,8 +211,10 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
 ) -> None:
     from prefect.deployments import run_deployment
 
+    from services.prefect_adapter.deployments import full_name
+
     began = time.monotonic()
-    ctx = common.context(common.DEFAULT_PLAN)
+    ctx = common.context(PLAN_CODE)
     plan_slot, check_in = stages.slots(ctx, ACTIVITY)[:2]
     assert (plan_slot.stage, check_in.stage) == (Stage.PLAN, Stage.EXECUTE)
     planned, executed = slot(ctx, Stage.PLAN, 1), slot(ctx, Stage.EXECUTE, check_in.seq)
@@ -223,7 +226,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
     assert tasks == len(all_tasks(ctx.plan, ctx.directory, ctx.app.calendar))
 
     run: Any = run_deployment(
-        f"propagation/{ACTIVITY}",
+        full_name(ctx.plan.code, ACTIVITY),
         timeout=0,
         as_subflow=False,
         parameters={"activity": ACTIVITY, "plan": ctx.plan.code, "year": ctx.plan.year},

@@ -14,7 +14,17 @@ from domain.mail import OutgoingMail
 from domain.phrases import TimeWindow
 from domain.plan import Plan
 from domain.policy import Stage
-from domain.records import PLAN_ORIGIN, AuditEntry, Evidence, StoredTask, StoredUpload, Submission
+from domain.records import (
+    PLAN_ORIGIN,
+    AuditEntry,
+    Evidence,
+    PlanState,
+    PlanVersion,
+    StoredPlan,
+    StoredTask,
+    StoredUpload,
+    Submission,
+)
 from domain.report_draft import ReportDraft
 from domain.sessions import OfficeSession
 from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
@@ -42,6 +52,8 @@ class Store:
 
     plans: dict[str, tuple[str, dict[str, Any], Plan]] = field(default_factory=dict)
     activities: set[tuple[str, str]] = field(default_factory=set)
+    states: dict[str, PlanState] = field(default_factory=dict)
+    versions: dict[str, tuple[PlanVersion, ...]] = field(default_factory=dict)
     units: dict[str, tuple[dict[str, Any], bool]] = field(default_factory=dict)
     tasks: dict[int, tuple[str, StoredTask]] = field(default_factory=dict)  # id → (plan, task)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -86,6 +98,35 @@ class FakePlans(Repo):
 
     def save(self, plan: Plan, *, content_hash: str, at: datetime) -> None:
         self.s.plans[plan.code] = (content_hash, plan.model_dump(mode="json", by_alias=True), plan)
+        self.s.states.setdefault(plan.code, PlanState.DRAFT)
+
+    def listing(self) -> list[StoredPlan]:
+        found = [
+            StoredPlan(
+                code,
+                plan.year,
+                plan.title,
+                self.s.states[code],
+                len(self.s.versions.get(code, ())),
+                sum(1 for p, _ in self.s.activities if p == code),
+            )
+            for code, (_, _, plan) in self.s.plans.items()
+        ]
+        return sorted(found, key=lambda p: (p.year, p.code))
+
+    def set_state(self, code: str, state: PlanState, *, at: datetime) -> None:
+        if code not in self.s.plans:
+            raise NotFound(f"plan {code!r}")
+        self.s.states[code] = state
+
+    def versions(self, code: str) -> list[PlanVersion]:
+        return list(self.s.versions.get(code, ()))
+
+    def add_version(self, code: str, version: PlanVersion) -> None:
+        if code not in self.s.plans:
+            raise NotFound(f"plan {code!r}")
+        self.s.versions[code] = (*self.s.versions.get(code, ()), version)
+        self.s.states[code] = PlanState.PUBLISHED
 
     def save_activity(
         self, plan: str, number: int, code: str, title: str, window: TimeWindow
@@ -164,6 +205,10 @@ class FakeTasks(Repo):
     def by_id(self, task_id: int) -> StoredTask | None:
         found = self.s.tasks.get(task_id)
         return found[1] if found else None
+
+    def plan_of(self, task_id: int) -> str | None:
+        found = self.s.tasks.get(task_id)
+        return found[0] if found else None
 
     def with_ids(
         self, *, plan: str, unit: str | None = None, ids: Sequence[int] | None = None

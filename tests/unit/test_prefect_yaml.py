@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from domain.calendar import WorkingCalendar
 from domain.plan import Plan
 from tests.conftest import ROOT
 
@@ -18,21 +19,33 @@ def deployments() -> list[dict[str, Any]]:
     return list(data["deployments"])
 
 
-def test_one_propagation_deployment_per_activity(
-    deployments: list[dict[str, Any]], plan: Plan
+def test_prefect_yaml_holds_nothing_of_a_plan(deployments: list[dict[str, Any]]) -> None:
+    """A plan's deployments are made from its data (cchc plan publish), never written here."""
+    assert not [d for d in deployments if "propagation" in d["entrypoint"]]
+    assert not [d for d in deployments if "year_end" in d["entrypoint"]]
+    assert not [d for d in deployments if "plan" in (d.get("parameters") or {})]
+
+
+def test_a_plan_deployment_per_activity_opening_once_with_its_window(
+    plan: Plan, calendar: WorkingCalendar
 ) -> None:
-    found = {
-        d["name"]: d for d in deployments if d["entrypoint"] == "flows/propagation.py:propagation"
-    }
-    assert set(found) == {a.code for a in plan.activities}
+    from domain.year_end import year_end_dates
+    from services.prefect_adapter.deployments import wanted
+
+    found = {w.name: w for w in wanted(plan, calendar)}
+    names = {f"{plan.code}.{a.code}" for a in plan.activities} | {f"{plan.code}.year-end"}
+    assert set(found) == names
     for activity in plan.activities:
-        deployment = found[activity.code]
-        window = activity.time_window(plan.year)
-        [schedule] = deployment["schedules"]
-        assert schedule["cron"] == f"0 8 {window.start.day} {window.start.month} *"
-        assert schedule["timezone"] == "Asia/Ho_Chi_Minh"
-        assert deployment["parameters"]["activity"] == activity.code
-        assert activity.title in deployment["description"]
+        want = found[f"{plan.code}.{activity.code}"]
+        start = activity.time_window(plan.year).start
+        assert want.rrule == f"DTSTART:{start:%Y%m%d}T080000\nRRULE:FREQ=DAILY;COUNT=1"
+        assert want.parameters == {"activity": activity.code, "plan": plan.code, "year": 2025}
+        assert {"cchc", plan.code, "2025", f"ht{activity.number}"} <= set(want.tags)
+        assert activity.title in want.description
+        assert want.flow == "propagation"
+    year_end = found[f"{plan.code}.year-end"]
+    assert year_end.opens_on == year_end_dates(plan, calendar).opens_on
+    assert year_end.parameters == {"plan": plan.code}
 
 
 def test_every_entrypoint_names_a_flow(deployments: list[dict[str, Any]]) -> None:
