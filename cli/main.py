@@ -11,6 +11,7 @@ from cli import (
     flow_cmd,
     mail_cmd,
     plan_cmd,
+    plan_diff_cmd,
     plan_life_cmd,
     plan_rehearsal_cmd,
     plan_year_cmd,
@@ -46,6 +47,7 @@ plan_cmd.app.command("next-year")(plan_year_cmd.next_year)
 plan_cmd.app.command("publish")(plan_life_cmd.publish)
 plan_cmd.app.command("list")(plan_life_cmd.list_)
 plan_cmd.app.command("close")(plan_life_cmd.close)
+plan_cmd.app.command("diff")(plan_diff_cmd.diff)
 app.command("demo")(demo)
 app.command("up")(up)
 app.command("doctor")(doctor)

@@ -23,7 +23,8 @@ from domain.clock import local_date
 from domain.errors import InvalidRequest
 from domain.plan import Plan
 from services import plan_lifecycle
-from services.bootstrap import App, bootstrap
+from services.bootstrap import App, bootstrap, mailer
+from services.prefect_adapter import deployments
 from storage.migrate import require_current
 
 ReasonOption = typer.Option("", "--reason", help="Why (kept with the version and the audit log).")
@@ -49,7 +50,7 @@ def publish(
     Example: cchc plan publish plans/2026-skhcn-quang-ngai.yaml --reason "Kế hoạch năm 2026"
     """
     from services.context import plan_context
-    from services.prefect_adapter import deployments, runs
+    from services.prefect_adapter import runs
 
     with cli_errors():
         working, units_dir = calendar(cal), directory(units)
@@ -68,19 +69,50 @@ def publish(
                 at=app.clock.now(),
                 actor=app.settings.actor,
                 reason=reason,
+                mailer=mailer(app, plan, units_dir),
             )
         applied = deployments.apply(plan, working, work_pool=app.settings.stack.work_pool)
         started = runs.start_open(plan_context(plan.code, app), now=app.clock.now())
+        moved = {k.activity for k in done.load.created} | {
+            c.key.activity for c in done.load.changes
+        }
+        resumed = runs.resume_changed(
+            plan.code, moved, note=f"Kế hoạch điều chỉnh, phiên bản {done.version}"
+        )
         app.close()
-    state = "new" if done.new_version else "unchanged"
-    out.print(f"{plan.code}: version {done.version} published ({state})", highlight=False)
+    _say_published(done, applied, server, started, resumed)
+
+
+def _say_published(
+    done: plan_lifecycle.Published,
+    applied: deployments.Applied,
+    server: str,
+    started: list[str],
+    resumed: int,
+) -> None:
+    load = done.load
+    state = "new" if done.new_version else "unchanged: nothing to do"
+    out.print(f"{load.plan}: version {done.version} published ({state})", highlight=False)
+    if done.new_version and done.version > 1:
+        out.print(
+            f"migrated: {load.tasks_created} tasks created, {load.tasks_rescheduled} "
+            f"rescheduled, {load.tasks_cancelled} cancelled",
+            highlight=False,
+        )
     out.print(
         f"deployments on {server}: {len(applied.created)} created, {len(applied.updated)} "
-        f"updated, {len(applied.unchanged)} unchanged",
+        f"updated, {len(applied.unchanged)} unchanged"
+        + (
+            f", {len(applied.retired)} retired ({applied.runs_cancelled} runs cancelled)"
+            if applied.retired
+            else ""
+        ),
         highlight=False,
     )
     if started:
         out.print(f"started (window open): {', '.join(started)}", highlight=False)
+    if resumed:
+        out.print(f"resumed to re-read the amendment: {resumed} runs", highlight=False)
 
 
 def _refuse_unfilled(path: Path) -> None:
@@ -147,8 +179,6 @@ def close(code: str, reason: str = ReasonOption) -> None:
 
     Example: cchc plan close 2025-skhcn-quang-ngai --reason "Đã gửi báo cáo năm"
     """
-    from services.prefect_adapter import deployments
-
     with cli_errors():
         deployments.require_server()
         app = bootstrap()

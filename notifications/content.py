@@ -17,6 +17,7 @@ class MailKind(StrEnum):
     REPORT_SENT = "report_sent"  # to the Office and the Director: the report went out
     REPORT_SUBMITTED = "report_submitted"  # to UBND tỉnh (cc per Nơi nhận), the .docx attached
     OFFICE_ALERT = "office_alert"
+    PLAN_AMENDED = "plan_amended"  # to a unit: its tasks an amended plan cancelled or moved
 
 
 STAGE_DELIVERABLES = {

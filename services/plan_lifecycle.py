@@ -16,6 +16,8 @@ from domain.plan import Plan
 from domain.records import PlanState, PlanVersion, StoredPlan
 from domain.task import ACTIVE_STATES
 from domain.units import UnitDirectory
+from services.amendments import amendment_reason, notify_units
+from services.mail import Mailer
 from services.plans import LoadReport, store_plan_data
 from services.ports import UnitOfWork
 
@@ -55,25 +57,36 @@ def publish(
     at: datetime,
     actor: str,
     reason: str = "",
+    mailer: Mailer | None = None,
 ) -> Published:
     """Store the plan and its tasks (as `cchc plan load` does) and, when its content differs
     from the latest published version, keep it as the next version; one transaction.
-    Publishing the same content again changes nothing. A closed plan is refused."""
+    Publishing the same content again changes nothing. A closed plan is refused.
+
+    A new version of a published plan is an amendment: its open work is migrated in the
+    same transaction — tasks of removed activities or dropped units cancelled, tasks of
+    added ones created, due days of moved windows and deadlines recomputed, each audited
+    "Theo Kế hoạch điều chỉnh (phiên bản N)"; with `mailer`, each unit whose assigned work
+    was cancelled or moved is told once (services/amendments.py). Work handed in stays."""
     before = stored(uow, plan.code)
     if before is not None and before.state is PlanState.CLOSED:
         raise InvalidRequest(
             f"plan {plan.code} is closed (version {before.version}): a closed plan is not "
             "published again; publish next year's plan instead (cchc plan next-year)"
         )
+    versions = uow.plans.versions(plan.code)
+    number = len(versions) + 1
+    amending = bool(versions) and before is not None and before.state is PlanState.PUBLISHED
+    why = amendment_reason(number, reason) if amending else ""
     load = store_plan_data(
-        uow, plan=plan, directory=directory, calendar=calendar, at=at, actor=actor
+        uow, plan=plan, directory=directory, calendar=calendar, at=at, actor=actor, reason=why
     )
     digest = uow.plans.content_hash(plan.code) or ""
-    versions = uow.plans.versions(plan.code)
     if versions and versions[-1].content_hash == digest:
         uow.commit()  # a directory change may still have been stored
         return Published(load, versions[-1].number, new_version=False)
-    number = len(versions) + 1
+    if amending and mailer is not None:
+        notify_units(uow, mailer, load.changes, version=number, reason=reason, now=at)
     uow.plans.add_version(plan.code, PlanVersion(number, digest, at, actor, reason))
     uow.audit.record(
         at=at,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from domain.calendar import WorkingCalendar
@@ -20,6 +20,19 @@ from services.ports import UnitOfWork
 from services.tasks import transition
 
 
+@dataclass(frozen=True)
+class TaskChange:
+    """An open task a changed plan moved (old and new due day) or cancelled (new_due None)."""
+
+    key: TaskKey
+    old_due: date
+    new_due: date | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.new_due is None
+
+
 @dataclass
 class LoadReport:
     """What a load changed; all zeros when the same plan is loaded again."""
@@ -30,6 +43,8 @@ class LoadReport:
     tasks_created: int = 0
     tasks_rescheduled: int = 0
     tasks_cancelled: int = 0
+    created: list[TaskKey] = field(default_factory=list)
+    changes: list[TaskChange] = field(default_factory=list)  # open tasks moved or cancelled
 
     @property
     def changed(self) -> bool:
@@ -75,8 +90,11 @@ def store_plan_data(
     calendar: WorkingCalendar,
     at: datetime,
     actor: str,
+    reason: str = "",
 ) -> LoadReport:
-    """load_plan's writes, left for the caller to commit (publish adds its version first)."""
+    """load_plan's writes, left for the caller to commit (publish adds its version first).
+    `reason` is what the audit log says of the tasks moved or cancelled (an amendment's
+    "Theo Kế hoạch điều chỉnh …"); by default "plan changed" and "no longer in the plan"."""
     problems = check_plan(plan, directory, calendar)
     if problems:
         raise PlanInvalid(problems)
@@ -103,7 +121,7 @@ def store_plan_data(
         )
         report.units_changed += 1
     _store_plan(uow, plan, at=at, actor=actor, report=report)
-    _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report)
+    _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report, reason=reason)
     return report
 
 
@@ -141,6 +159,7 @@ def _sync_tasks(
     at: datetime,
     actor: str,
     report: LoadReport,
+    reason: str,
 ) -> None:
     existing = uow.tasks.keyed(plan=plan.code)
     wanted: set[TaskKey] = set()
@@ -168,14 +187,25 @@ def _sync_tasks(
                     action="task.rescheduled",
                     entity="task",
                     key=str(task.key),
-                    reason="plan changed",
+                    reason=reason or "plan changed",
                     old=old,
                     new=new,
                 )
                 report.tasks_rescheduled += 1
+                if was.due_on != task.due_on:
+                    report.changes.append(TaskChange(task.key, was.due_on, task.due_on))
         uow.tasks.add_all(new_tasks, plan=plan.code, at=at)
         report.tasks_created += len(new_tasks)
-    _cancel_dropped(uow, existing, wanted, at=at, actor=actor, report=report)
+        report.created += [t.key for t in new_tasks]
+    _cancel_dropped(
+        uow,
+        existing,
+        wanted,
+        at=at,
+        actor=actor,
+        report=report,
+        reason=reason or "no longer in the plan",
+    )
 
 
 def _cancel_dropped(
@@ -186,11 +216,13 @@ def _cancel_dropped(
     at: datetime,
     actor: str,
     report: LoadReport,
+    reason: str,
 ) -> None:
-    """Tasks the changed plan no longer has are cancelled, never deleted: history stays."""
-    reason = "no longer in the plan"
+    """Tasks the changed plan no longer has are cancelled, never deleted: history stays
+    (submissions included); a task handed in already is left as it is."""
     for key, stored in existing.items():
         if key in wanted or stored.task.state not in ACTIVE_STATES or stored.origin != PLAN_ORIGIN:
             continue  # reassigned or year-end work is not the schedule's to cancel
         transition(uow, stored, Action.CANCEL, at=at, by=actor, reason=reason)
         report.tasks_cancelled += 1
+        report.changes.append(TaskChange(key, stored.task.due_on))

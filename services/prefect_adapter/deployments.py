@@ -41,6 +41,7 @@ YEAR_END_REPORT = ("year-end-report", "flows/year_end.py:year_end_report")
 OPENS_AT = "080000"  # the hour a window's run starts, local time (opening())
 SLUG = "window-opens"
 WAITING = ("SCHEDULED", "PENDING", "PAUSED")
+RETIRED = "Theo Kế hoạch điều chỉnh: hình thức này không còn trong kế hoạch"
 
 
 class PrefectUnavailable(CchcError):
@@ -117,6 +118,8 @@ class Applied:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    retired: list[str]  # of activities an amendment removed: unscheduled, waiting runs cancelled
+    runs_cancelled: int = 0
 
 
 def _probe() -> PrefectProbe:
@@ -208,7 +211,13 @@ def apply(plan: Plan, calendar: WorkingCalendar, *, work_pool: str) -> Applied:
                 schedules=[DeploymentScheduleCreate(schedule=schedule, active=True, slug=SLUG)],
             )
             (created if current is None else updated).append(want.name)
-    return Applied(created, updated, unchanged)
+    gone = {
+        name: i
+        for name, i in plan_deployment_ids(plan.code).items()
+        if name not in {w.name for w in wanted(plan, calendar)}
+    }
+    cancelled = _unschedule(gone, message=RETIRED) if gone else (0, 0)
+    return Applied(created, updated, unchanged, sorted(gone), cancelled[1])
 
 
 def _ensure_pool(client: Any, name: str) -> None:
@@ -245,6 +254,12 @@ class Closed:
 def close(plan: str, *, message: str) -> Closed:
     """Remove the schedules of the plan's deployments and cancel their waiting runs
     (scheduled, pending, or suspended at a gate) with `message`; nothing is deleted."""
+    return Closed(*_unschedule(plan_deployment_ids(plan), message=message))
+
+
+def _unschedule(ids: dict[str, UUID], *, message: str) -> tuple[int, int]:
+    """Remove the deployments' schedules and cancel their waiting runs with `message`;
+    (schedules removed, runs cancelled)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
@@ -255,7 +270,6 @@ def close(plan: str, *, message: str) -> Closed:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Cancelled
 
-    ids = plan_deployment_ids(plan)
     removed = cancelled = 0
     with get_client(sync_client=True) as client:
         for deployment_id in ids.values():
@@ -263,7 +277,7 @@ def close(plan: str, *, message: str) -> Closed:
                 client.delete_deployment_schedule(deployment_id, schedule.id)
                 removed += 1
         if not ids:
-            return Closed(removed, cancelled)
+            return removed, cancelled
         waiting = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
                 deployment_id=FlowRunFilterDeploymentId(any_=list(ids.values())),
@@ -275,4 +289,4 @@ def close(plan: str, *, message: str) -> Closed:
         for run in waiting:
             client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
             cancelled += 1
-    return Closed(removed, cancelled)
+    return removed, cancelled

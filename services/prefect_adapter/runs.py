@@ -327,6 +327,17 @@ def _start_year_end(ctx: PlanContext, *, now: datetime) -> list[str]:
     return [YEAR_END]
 
 
+def resume_changed(plan: str, activities: set[str], *, note: str) -> int:
+    """After an amendment: resume the runs of `activities` waiting at a gate, so that their
+    body re-reads the database (new units' tasks opened, due days moved). How many."""
+    resumed = 0
+    for gate in suspended_gates(plan):
+        if gate.activity in activities:
+            resume(gate.flow_run_id, note=note)
+            resumed += 1
+    return resumed
+
+
 def resume_activity(plan: str, activity: str, *, note: str, wall: Clock = WALL) -> int:
     """After a submission is committed: resume that activity's run waiting at a gate, or run
     it again if it crashed (the portal calls this after answering, never on the click path;

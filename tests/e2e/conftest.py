@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from domain.clock import FixedClock
 from flows import common
+from services.bootstrap import App, bootstrap
+from storage.migrate import upgrade
 from tests.conftest import PLAN_PATH, UNITS_PATH
 
 
@@ -28,4 +32,30 @@ def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["plan", "load", str(PLAN_PATH)]).exit_code == 0
     yield url
+    common.CACHE.clear()
+
+
+@pytest.fixture
+def dated_app(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
+) -> Iterator[Callable[[datetime], App]]:
+    """An app on a migrated empty database, its clock fixed where the test says, mail in
+    memory, the flows of this process on the same settings; every engine closed after."""
+    monkeypatch.setenv("CCHC_DATABASE_URL", database_url)
+    monkeypatch.setenv("CCHC_MAIL__BACKEND", "memory")
+    monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
+    monkeypatch.setenv("CCHC_REPORT_DIR", str(tmp_path / "reports"))
+    common.CACHE.clear()
+    upgrade(database_url)
+    made: list[App] = []
+
+    def at(now: datetime) -> App:
+        made.append(bootstrap(clock=FixedClock(now)))
+        return made[-1]
+
+    yield at
+    for ctx in list(common.CACHE._contexts.values()):  # the flows' own engines
+        ctx.app.close()
+    for app in made:
+        app.close()
     common.CACHE.clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -21,7 +21,6 @@ from documents.plans.files import load_plan
 from domain.clock import LOCAL_TZ, FixedClock
 from domain.plan import Plan
 from domain.records import PlanState
-from flows import common
 from services import plan_lifecycle
 from services.bootstrap import App, bootstrap
 from services.context import plan_context
@@ -78,16 +77,8 @@ def plan_context_parts(app: App) -> tuple[Any, Any]:
 
 
 @pytest.fixture
-def office(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
-) -> Iterator[Office]:
-    monkeypatch.setenv("CCHC_DATABASE_URL", database_url)
-    monkeypatch.setenv("CCHC_MAIL__BACKEND", "memory")
-    monkeypatch.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
-    monkeypatch.setenv("CCHC_REPORT_DIR", str(tmp_path / "reports"))
-    common.CACHE.clear()
-    upgrade(database_url)
-    app = bootstrap(clock=FixedClock(APRIL_2026))
+def office(dated_app: Callable[[datetime], App], tmp_path: Path) -> Iterator[Office]:
+    app = dated_app(APRIL_2026)
     directory, calendar = plan_context_parts(app)
     tag = uuid.uuid4().hex[:8]
     old, new = f"2025-skhcn-{tag}", f"2026-skhcn-{tag}"
@@ -98,10 +89,6 @@ def office(
     yield Office(app, plans, old, new)
     for code in plans:  # the Prefect API is shared by the session: leave nothing waiting
         deployments.close(code, message="test over")
-    for ctx in list(common.CACHE._contexts.values()):  # the flows' own engines
-        ctx.app.close()
-    app.close()
-    common.CACHE.clear()
 
 
 def server_deployments(code: str) -> dict[str, Any]:
