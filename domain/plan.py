@@ -122,6 +122,22 @@ YEAR_END = "year-end-report"  # the code under which the unit reports (and revis
 YEAR_END_TITLE = "Báo cáo kết quả thực hiện Kế hoạch năm (gửi Văn phòng Sở)"
 
 
+class Amendment(BaseModel):
+    """A document that amends the plan (kế hoạch điều chỉnh, bổ sung): the plan keeps its
+    own number and date, by which its work was scheduled; each amendment is listed here."""
+
+    model_config = _Strict
+
+    number: int = Field(ge=1)
+    symbol: str = Field(pattern=r"^[A-ZĐ]{1,4}-[A-ZĐ0-9&]+(?:-[A-ZĐ0-9&]+)*$")
+    issued_on: date
+    title: str = ""
+
+    @property
+    def number_symbol(self) -> str:
+        return f"{self.number}/{self.symbol}"
+
+
 class Plan(BaseModel):
     """A Kế hoạch tuyên truyền CCHC: the document's content and the policy to run it."""
 
@@ -149,6 +165,9 @@ class Plan(BaseModel):
     # A DIỄN TẬP copy (`cchc plan rehearsal`): marked in every mail, page and report, mailed
     # only inside the configured domains, and its dates may run into the next calendar year.
     rehearsal: bool = False
+    # The documents that amended it, oldest first (`number` and `issued_on` stay the
+    # original plan's: a mid-year amendment must not move the dates of work under way).
+    amendments: list[Amendment] = Field(default_factory=list)
 
     @property
     def number_symbol(self) -> str:

@@ -232,6 +232,12 @@ def _reporting(plan: Plan) -> tuple[object, ...]:
 
 
 # field → (label, what is compared, its one-line summary)
+def _amendments(plan: Plan) -> str:
+    """Kế hoạch số 405/KH-SKHCN ngày 15/07/2026; … (or "không có")."""
+    found = [f"số {a.number_symbol} ngày {dmy(a.issued_on)}" for a in plan.amendments]
+    return "; ".join(found) or "không có"
+
+
 _OTHER: dict[str, tuple[str, Callable[[Plan], object], Callable[[Plan], str]]] = {
     "issuer": ("Cơ quan ban hành", lambda p: p.issuer, lambda p: p.issuer.name),
     "number_symbol": ("Số, ký hiệu", lambda p: p.number_symbol, lambda p: p.number_symbol),
@@ -250,6 +256,7 @@ _OTHER: dict[str, tuple[str, Callable[[Plan], object], Callable[[Plan], str]]] =
     "recipients": ("Nơi nhận", lambda p: p.recipients, lambda p: _count(p.recipients)),
     "policy": ("Giai đoạn và nhắc việc (chính sách)", lambda p: p.policy, lambda p: ""),
     "rehearsal": ("Diễn tập", lambda p: p.rehearsal, lambda p: "có" if p.rehearsal else "không"),
+    "amendments": ("Văn bản điều chỉnh", lambda p: p.amendments, _amendments),
 }
 
 

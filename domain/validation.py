@@ -15,6 +15,17 @@ def check_plan(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) 
     problems: list[Problem] = []
     if plan.issued_on.year not in (plan.year - 1, plan.year):
         problems.append(Problem("issued_on", f"issued {plan.issued_on} for a {plan.year} plan"))
+    last = plan.issued_on
+    for i, amendment in enumerate(plan.amendments):
+        if amendment.issued_on < last:
+            problems.append(
+                Problem(
+                    f"amendments[{i}].issued_on",
+                    f"{amendment.issued_on} is before {last}: amendments come after the plan, "
+                    "oldest first",
+                )
+            )
+        last = max(last, amendment.issued_on)
     for i, activity in enumerate(plan.activities):
         problems += _check_activity(f"activities[{i}]", activity, plan, directory)
     for key in ("unit_report", "consolidated_report"):

@@ -62,6 +62,7 @@ def versions(folder: Path) -> tuple[Path, Path]:
             "window": "Quý II/2026",
         }
     )
+    data["amendments"] = [{"number": 96, "symbol": "KH-SKHCN", "issued_on": "2026-04-06"}]
     data["reporting"]["unit_report"]["deadline"] = "trước ngày 20/11/2026"
     data["reporting"]["consolidated_report"]["deadline"] = "trước ngày 07/12/2026"  # room to chase
     second = folder / "v2.yaml"

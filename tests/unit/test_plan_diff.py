@@ -240,3 +240,31 @@ def test_the_command_locates_an_invalid_file(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{broken}:16: number:" in result.stderr
     assert result.stdout == ""
+
+
+def test_an_amendment_listed_under_amendments_keeps_the_dates_of_work_under_way(
+    plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar
+) -> None:
+    """Issued mid-July, when quarter I–II work is over: as the plan's own date it would
+    break the schedule; listed as an amendment, every date stays and the diff names it."""
+    from domain.plan import Amendment
+    from domain.schedule import ScheduleConflict, all_tasks
+    from domain.validation import check_plan
+
+    july = date(2025, 7, 15)
+    amended = plan.model_copy(
+        update={"amendments": [Amendment(number=405, symbol="KH-SKHCN", issued_on=july)]}
+    )
+    assert check_plan(amended, directory, calendar) == []
+    dates = {t.key: (t.opens_on, t.due_on) for t in all_tasks(plan, directory, calendar)}
+    assert {t.key: (t.opens_on, t.due_on) for t in all_tasks(amended, directory, calendar)} == dates
+    with pytest.raises(ScheduleConflict):
+        all_tasks(plan.model_copy(update={"issued_on": july}), directory, calendar)
+    assert diff_plans(plan, amended, directory, calendar).lines() == [
+        "Văn bản điều chỉnh: không có → số 405/KH-SKHCN ngày 15/07/2025"
+    ]
+    backwards = amended.model_copy(
+        update={"amendments": [Amendment(number=1, symbol="KH-SKHCN", issued_on=date(2025, 1, 2))]}
+    )
+    [problem] = check_plan(backwards, directory, calendar)
+    assert problem.path == "amendments[0].issued_on"
