@@ -146,11 +146,12 @@ def _pull_steps() -> list[dict[str, Any]]:
 
 
 def _schema(entrypoint: str) -> dict[str, Any]:
-    from prefect.flows import load_flow_from_entrypoint
-    from prefect.utilities.callables import parameter_schema
+    """The flow's parameter schema, read from its source (nothing imported: loading the
+    file as Prefect's loader does would put flows/ on sys.path, where flows/replay.py
+    would then shadow the replay package)."""
+    from prefect.utilities.callables import parameter_schema_from_entrypoint
 
-    flow: Any = load_flow_from_entrypoint(str(ROOT / entrypoint))
-    return parameter_schema(flow).model_dump()
+    return parameter_schema_from_entrypoint(str(ROOT / entrypoint)).model_dump()
 
 
 def _same(current: Any, want: Wanted, pool: str, pull: list[dict[str, Any]]) -> bool:

@@ -179,3 +179,78 @@ def test_an_amendment_migrates_exactly_the_open_work_its_versions_imply(
     assert applied_again.created == applied_again.updated == []
     assert len(amended_mails(app)) == len(told)
     deployments.close(v1.code, message="test over")  # leave the shared API with nothing waiting
+
+
+def test_an_amendment_naming_an_unknown_unit_is_refused_with_nothing_changed(
+    app: App, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app as cli
+
+    first, _second = versions(tmp_path)
+    v1 = load_plan(first, directory=unit_directory(app.settings), calendar=app.calendar)
+    publish(app, v1, "ban hành")
+    bad = tmp_path / "bad.yaml"
+    text = first.read_text(encoding="utf-8")
+    bad.write_text(text.replace("units: [CDS]", "units: [CDSX]", 1), encoding="utf-8")
+    line = next(i for i, t in enumerate(bad.read_text("utf-8").splitlines(), 1) if "CDSX" in t)
+    with app.uow() as uow:
+        before = {k: s.task for k, s in uow.tasks.keyed(plan=v1.code).items()}
+    result = CliRunner().invoke(cli, ["plan", "publish", str(bad), "--reason", "sai"])
+    assert result.exit_code == 1
+    assert f"{bad}:{line}: activities[2].lead.units[0]" in result.stderr, result.stderr
+    assert "CDSX" in result.stderr
+    with app.uow() as uow:
+        assert [v.number for v in uow.plans.versions(v1.code)] == [1]
+        assert {k: s.task for k, s in uow.tasks.keyed(plan=v1.code).items()} == before
+    deployments.close(v1.code, message="test over")
+
+
+def test_a_waiting_run_of_a_changed_activity_is_resumed_and_assigns_the_added_unit(
+    app: App, tmp_path: Path
+) -> None:
+    """iso-training (led by TDC) waits at its plan gate; the amendment adds VP as a second
+    lead: resumed, the run's body opens VP's plan task and mails it, once."""
+    import contextlib
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import Pause
+    from prefect.flow_engine import run_flow
+
+    from flows.propagation import propagation
+
+    first, _second = versions(tmp_path)
+    directory = unit_directory(app.settings)
+    v1 = load_plan(first, directory=directory, calendar=app.calendar)
+    publish(app, v1, "ban hành")
+    data = yaml.safe_load(first.read_text(encoding="utf-8"))
+    [iso] = [a for a in data["activities"] if a["code"] == "iso-training"]
+    iso["lead"] = {"as_written": "Phòng Quản lý Tiêu chuẩn Đo lường Chất lượng, Văn phòng Sở"}
+    iso["lead"]["units"] = ["TDC", "VP"]
+    amended = tmp_path / "lead-added.yaml"
+    amended.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    v2 = load_plan(amended, directory=directory, calendar=app.calendar)
+    params = {"activity": "iso-training", "plan": v1.code, "year": 2026, "now": APRIL.isoformat()}
+    added = TaskKey("iso-training", "VP", Stage.PLAN)
+
+    def step() -> str:
+        with get_client(sync_client=True) as client:
+            found = client.read_flow_run(run.id)
+            with contextlib.suppress(Pause):
+                run_flow(propagation, flow_run=found, parameters=params, return_type="state")
+            return str(client.read_flow_run(run.id).state_name)
+
+    maker: Any = propagation.to_deployment(name=f"{v1.code}-waiting")
+    deployment = maker.apply()
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deployment, parameters=params)
+    assert step() == "Suspended"  # at the plan gate, TDC's task mailed
+    done, _applied = publish(app, v2, "thêm đơn vị chủ trì")
+    assert added in done.load.created
+    assert runs.resume_changed(v1.code, {"iso-training"}, note="điều chỉnh") == 1
+    assert step() == "Suspended"  # the same gate, now waiting for VP too
+    with app.uow() as uow:
+        assert uow.outbox.exists(f"{v1.code}:{added}:task_assigned:")
+    assert runs.resume_changed(v1.code, {"website-publication"}, note="không liên quan") == 0
+    deployments.close(v1.code, message="test over")
