@@ -16,6 +16,7 @@ from cli import (
     plan_rehearsal_cmd,
     plan_year_cmd,
     report_cmd,
+    units_cmd,
 )
 from cli.demo_cmd import demo
 from cli.doctor_cmd import doctor
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(plan_cmd.app, name="plan")
+app.add_typer(units_cmd.app, name="units")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(bpmn_cmd.app, name="bpmn")
 app.add_typer(report_cmd.app, name="report")

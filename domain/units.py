@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Annotated, TypeVar
 
 from pydantic import (
@@ -15,6 +16,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from domain.errors import Problem
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 # A plain address check: example.invalid addresses must pass, so no deliverability rules.
@@ -42,6 +45,17 @@ class Unit(BaseModel):
     groups: list[str] = Field(default_factory=list)
     contact: Person
     head: Person
+    # The directory over time: the unit exists from valid_from to valid_until (inclusive;
+    # None: open-ended). A unit renamed, merged or split ends on valid_until and names the
+    # successor its open work goes to (for a split, the one the Office chooses).
+    valid_from: date | None = None
+    valid_until: date | None = None
+    successor: str | None = Field(default=None, pattern=CODE)
+
+    def active_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 class UnitGroup(BaseModel):
@@ -97,6 +111,20 @@ class UnitDirectory(BaseModel):
         if index is None or index[0] is not self.units or len(index[1]) != len(self.units):
             index = self._index = (self.units, {u.code: u for u in self.units})
         return index[1].get(code)
+
+    def at(self, day: date) -> list[Unit]:
+        """The units that exist on `day`, in directory order."""
+        return [u for u in self.units if u.active_on(day)]
+
+    def final_successor(self, code: str) -> str:
+        """The unit the work of `code` ends up with, following successors (itself if none)."""
+        seen = {code}
+        while (unit := self.unit(code)) is not None and unit.successor:
+            code = unit.successor
+            if code in seen:
+                break  # a cycle: check_directory reports it
+            seen.add(code)
+        return code
 
     def group(self, code: str) -> UnitGroup | None:
         return next((g for g in self.groups if g.code == code), None)
@@ -195,3 +223,50 @@ def _only(items: Iterable[_T], name: str, names: Callable[[_T], list[str]]) -> _
         return None
     found = [item for item in items if key in {canonical_name(n) for n in names(item)}]
     return found[0] if len(found) == 1 else None
+
+
+def check_directory(directory: UnitDirectory) -> list[Problem]:
+    """The directory over time, each finding with its path: a successor that is not a unit,
+    a unit its own successor or in a cycle of successors, a successor without an end date,
+    a successor that has itself ended by then, dates in the wrong order."""
+    problems: list[Problem] = []
+    index = {u.code: i for i, u in enumerate(directory.units)}
+    for i, unit in enumerate(directory.units):
+        path = f"units[{i}]"
+        if unit.valid_from and unit.valid_until and unit.valid_until < unit.valid_from:
+            problems.append(Problem(f"{path}.valid_until", "ends before it begins"))
+        if unit.successor is None:
+            continue
+        if unit.valid_until is None:
+            msg = "a successor needs valid_until, the last day of the unit"
+            problems.append(Problem(f"{path}.successor", msg))
+        after = directory.unit(unit.successor)
+        if after is None:
+            problems.append(Problem(f"{path}.successor", f"{unit.successor!r} is not a unit"))
+        elif _cycles(directory, unit.code):
+            chain = " → ".join(_chain(directory, unit.code))
+            problems.append(Problem(f"{path}.successor", f"successors run in a cycle: {chain}"))
+        elif unit.valid_until and after.valid_until and after.valid_until <= unit.valid_until:
+            where = f"units[{index[after.code]}]"
+            problems.append(
+                Problem(
+                    f"{path}.successor",
+                    f"{after.code} ({where}) ends {after.valid_until}, "
+                    f"not after {unit.code} ends {unit.valid_until}",
+                )
+            )
+    return problems
+
+
+def _chain(directory: UnitDirectory, code: str) -> list[str]:
+    chain = [code]
+    while (unit := directory.unit(chain[-1])) is not None and unit.successor:
+        chain.append(unit.successor)
+        if unit.successor in chain[:-1]:
+            break
+    return chain
+
+
+def _cycles(directory: UnitDirectory, code: str) -> bool:
+    chain = _chain(directory, code)
+    return len(chain) != len(set(chain))

@@ -99,13 +99,23 @@ def store_plan_data(
     if problems:
         raise PlanInvalid(problems)
     report = LoadReport(plan=plan.code)
+    report.units_changed = store_units(uow, directory, at=at, actor=actor)
+    _store_plan(uow, plan, at=at, actor=actor, report=report)
+    _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report, reason=reason)
+    return report
+
+
+def store_units(uow: UnitOfWork, directory: UnitDirectory, *, at: datetime, actor: str) -> int:
+    """Store every unit and recipient (each change audit-logged with its old and new
+    document: the directory's history); deactivate those no longer listed. How many changed."""
+    changed = 0
     items: list[Unit | Recipient] = [*directory.units, *directory.recipients]
     for item in items:
-        old, changed = uow.units.save(item, at=at)
-        if changed:
-            report.units_changed += 1
+        old, differs = uow.units.save(item, at=at)
+        if differs:
+            changed += 1
             action = "unit.created" if old is None else "unit.updated"
-            new = item.model_dump(mode="json")
+            new = item.model_dump(mode="json", exclude_none=True)
             uow.audit.record(
                 at=at, actor=actor, action=action, entity="unit", key=item.code, old=old, new=new
             )
@@ -119,10 +129,8 @@ def store_plan_data(
             key=code,
             reason="no longer in the unit directory",
         )
-        report.units_changed += 1
-    _store_plan(uow, plan, at=at, actor=actor, report=report)
-    _sync_tasks(uow, plan, directory, calendar, at=at, actor=actor, report=report, reason=reason)
-    return report
+        changed += 1
+    return changed
 
 
 def _store_plan(

@@ -143,7 +143,7 @@ class UnitRepository:
     def save(self, item: Unit | Recipient, *, at: datetime) -> tuple[dict[str, Any] | None, bool]:
         """Insert or update; returns (the old document, whether anything changed)."""
         row = self._row(item.code)
-        new = item.model_dump(mode="json")
+        new = item.model_dump(mode="json", exclude_none=True)  # no dates: as before they existed
         kind = "unit" if isinstance(item, Unit) else "recipient"
         if row and row.document == new and row.kind == kind and row.active:
             return row.document, False

@@ -8,13 +8,18 @@ from documents.plans.yaml_files import YamlDocument
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.errors import PlanInvalid
 from domain.plan import Plan
-from domain.units import UnitDirectory
+from domain.units import UnitDirectory, check_directory
 from domain.validation import check_plan
 
 
 def load_units(path: Path | str) -> UnitDirectory:
-    """The unit directory; PlanInvalid names the file, the path in it and the line."""
-    return YamlDocument(Path(path)).validate(UnitDirectory)
+    """The unit directory, its successors checked too; PlanInvalid names the file, the path
+    in it and the line."""
+    document = YamlDocument(Path(path))
+    directory = document.validate(UnitDirectory)
+    if found := check_directory(directory):
+        raise PlanInvalid([document.problem(p.path, p.message) for p in found])
+    return directory
 
 
 def load_overrides(path: Path | str) -> CalendarOverrides:

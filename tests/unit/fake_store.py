@@ -149,7 +149,7 @@ class FakeUnits(Repo):
         ]
 
     def save(self, item: Unit | Recipient, *, at: datetime) -> tuple[dict[str, Any] | None, bool]:
-        new = item.model_dump(mode="json")
+        new = item.model_dump(mode="json", exclude_none=True)
         old = self.s.units.get(item.code)
         if old == (new, True):
             return old[0], False
