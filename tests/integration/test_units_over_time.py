@@ -108,6 +108,18 @@ def test_a_unit_renamed_mid_year_hands_its_open_work_to_its_successor(
     assert all("TTUD kết thúc ngày 30/06/2025" in e.reason for e in audit)
     again = load()
     assert (again.units_changed, again.moved, again.mailed) == (0, [], 0)
+    # The appendix names each unit as it was: TTUD for what it did, TTUDM for what it took on.
+    from services.context import PlanContext
+    from services.report_data import build_report_data
+
+    ctx = PlanContext(world.app, world.plan, new, mailer(world.app, world.plan, new))
+    appendix = {u.unit: u for u in build_report_data(ctx, now=JULY, draft=True).units}
+    was, successor = new.unit("TTUD"), new.unit("TTUDM")
+    assert was is not None
+    assert successor is not None
+    assert was.name in appendix
+    assert successor.name in appendix
+    assert appendix[successor.name].tasks  # the moved work due by then, under its new unit
 
 
 def test_a_directory_that_would_orphan_open_work_is_refused_with_nothing_changed(
