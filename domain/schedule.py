@@ -119,9 +119,11 @@ def schedule_activity(
     for stage, limit in ((Stage.EVIDENCE, evidence_limit), (Stage.REPORT, report_limit)):
         due = min(cal.add_working_days(slots[-1].due_on, days[stage]), limit)
         slots.append(StageSlot(stage, 1, cal.next_working_day(slots[-1].due_on), due))
-    leads = directory.resolve(activity.lead.units, activity.lead.groups)
+    # The units as the directory stands when the activity opens (a unit that ended before
+    # gives way to its successor; one that ends later hands its open work on then).
+    leads = directory.resolve(activity.lead.units, activity.lead.groups, on=opens)
     helpers = activity.coordinators
-    coordinators = directory.resolve(helpers.units, helpers.groups) if helpers else []
+    coordinators = directory.resolve(helpers.units, helpers.groups, on=opens) if helpers else []
     coordinators = [c for c in coordinators if c not in leads]
     estimate = carries_estimate(plan, activity, cal)
     return ActivitySchedule(activity, window, leads, coordinators, slots, estimate)

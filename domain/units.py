@@ -135,10 +135,26 @@ class UnitDirectory(BaseModel):
     def members(self, group: str) -> list[Unit]:
         return [u for u in self.units if group in u.groups]
 
-    def resolve(self, units: Iterable[str], groups: Iterable[str]) -> list[str]:
-        """Unit codes named directly or through groups, in directory order, no repeats."""
+    def resolve(
+        self, units: Iterable[str], groups: Iterable[str], *, on: date | None = None
+    ) -> list[str]:
+        """Unit codes named directly or through groups, in directory order, no repeats.
+        With `on`: as the directory stands that day — a unit that has ended is replaced by
+        its successor, one that does not exist yet (or whose work has nowhere to go) left out."""
         wanted = set(units) | {u.code for g in groups for u in self.members(g)}
+        if on is not None:
+            standing = (self.standing(code, on) for code in wanted)
+            wanted = {code for code in standing if code is not None}
         return [u.code for u in self.units if u.code in wanted]
+
+    def standing(self, code: str, on: date) -> str | None:
+        """Who does the work of `code` on `on`: itself while it exists, else its final
+        successor if that exists then; None otherwise."""
+        for candidate in (code, self.final_successor(code)):
+            unit = self.unit(candidate)
+            if unit is not None and unit.active_on(on):
+                return candidate
+        return None
 
     def match(self, name: str) -> Unit | None:
         """The unit a written name refers to, accent- and case-insensitively, aliases too;

@@ -29,8 +29,11 @@ def year_end_dates(plan: Plan, calendar: WorkingCalendar) -> YearEndDates:
 
 
 def reporting_units(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) -> list[str]:
-    """Every unit that leads or coordinates an activity, in directory order."""
-    working = {t.key.unit for t in all_tasks(plan, directory, calendar)}
+    """Every unit that leads or coordinates an activity, in directory order, as the
+    directory stands when the collection opens (a unit that has ended reports through its
+    successor)."""
+    opens = year_end_dates(plan, calendar).opens_on
+    working = {directory.standing(t.key.unit, opens) for t in all_tasks(plan, directory, calendar)}
     return [u.code for u in directory.units if u.code in working]
 
 

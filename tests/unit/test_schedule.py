@@ -91,3 +91,37 @@ def test_a_window_after_the_cut_off_cannot_be_scheduled(
     late = plan.activities[5].model_copy(update={"window": "tháng 12/2025"})
     with pytest.raises(ScheduleConflict, match="cut-off"):
         schedule_activity(plan, late, directory, calendar)
+
+
+def test_the_schedule_takes_the_units_as_they_stand_when_each_activity_opens(
+    plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar
+) -> None:
+    """TTUD ends on 30/6/2025 and TTUDM takes its work from 1/7: an activity open since
+    spring has TTUD (its open work moves on later); one opening in quarter III has TTUDM;
+    the year-end asks TTUDM, not TTUD, for the units' report."""
+    from domain.year_end import reporting_units
+
+    ttud = directory.unit("TTUD")
+    assert ttud is not None
+    ended = ttud.model_copy(update={"valid_until": date(2025, 6, 30), "successor": "TTUDM"})
+    successor = ttud.model_copy(
+        update={"code": "TTUDM", "aliases": [], "valid_from": date(2025, 7, 1)}
+    )
+    units = [ended if u.code == "TTUD" else u for u in directory.units] + [successor]
+    dated = directory.model_copy(update={"units": units})
+    later = [
+        a.model_copy(update={"window": "Quý III/2025"}) if a.code == "website-publication" else a
+        for a in plan.activities
+    ]
+    moved = plan.model_copy(update={"activities": later})
+    by_code = {s.activity.code: s for s in build_schedule(moved, dated, calendar)}
+    assert "TTUD" in by_code["website-cchc-section"].coordinators
+    assert "TTUDM" not in by_code["website-cchc-section"].coordinators
+    assert "TTUDM" in by_code["website-publication"].coordinators
+    assert "TTUD" not in by_code["website-publication"].coordinators
+    reporting = reporting_units(moved, dated, calendar)
+    assert "TTUDM" in reporting
+    assert "TTUD" not in reporting
+    undated = set(reporting_units(plan, directory, calendar))
+    assert "TTUD" in undated
+    assert undated - {"TTUD"} == set(reporting) - {"TTUDM"}  # no one else changes
