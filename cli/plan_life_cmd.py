@@ -47,7 +47,7 @@ def publish(
     server does not answer, or (but for a rehearsal) the calendar override table has no
     entry for the plan's year.
 
-    Example: cchc plan publish plans/2026-skhcn-quang-ngai.yaml --reason "Kế hoạch năm 2026"
+    Example: cchc plan publish out/2026-plan.yaml --reason "Kế hoạch năm 2026"
     """
     from services.context import plan_context
     from services.prefect_adapter import runs
@@ -177,7 +177,7 @@ def close(code: str, reason: str = ReasonOption) -> None:
     """Close a plan: its deployments' schedules removed, its waiting runs cancelled with a
     message; nothing is deleted, its report and history stay readable.
 
-    Example: cchc plan close 2025-skhcn-quang-ngai --reason "Đã gửi báo cáo năm"
+    Example: cchc plan close CODE --reason "Đã gửi báo cáo năm" (CODE as cchc plan list shows it)
     """
     with cli_errors():
         deployments.require_server()
