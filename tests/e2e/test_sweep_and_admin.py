@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from prefect import Flow
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+from prefect.client.schemas.objects import StateType
 from prefect.flow_engine import run_flow
 from prefect.settings import PREFECT_API_URL
 from sqlalchemy import select, update
@@ -141,7 +143,7 @@ def test_admin_flows_with_good_parameters(loaded: str) -> None:
 
 
 def test_prefect_deployment_run_creates_an_admin_run(loaded: str, tmp_path: Path) -> None:
-    admin.resend_mail.to_deployment(name="cli").apply()
+    deployment_id = admin.resend_mail.to_deployment(name="cli").apply()
     prefect = str(Path(sys.executable).with_name("prefect"))
     done = subprocess.run(
         [
@@ -167,10 +169,15 @@ def test_prefect_deployment_run_creates_an_admin_run(loaded: str, tmp_path: Path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     with get_client(sync_client=True) as client:
+        # This deployment's runs only (the session's server holds many others), and a
+        # run still waiting to start: "Late" is also of the SCHEDULED type.
         [run] = [
             r
-            for r in client.read_flow_runs()
-            if r.parameters.get("task") == "iso-training/TDC/plan#1" and r.state_name == "Scheduled"
+            for r in client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+            )
+            if r.parameters.get("task") == "iso-training/TDC/plan#1"
+            and r.state_type == StateType.SCHEDULED
         ]
         state = run_flow(
             admin.resend_mail, flow_run=run, parameters=run.parameters, return_type="state"
