@@ -27,11 +27,12 @@ def load(path: Path) -> None:
 
     A unit renamed, merged or split keeps its entry with valid_until (its last day) and
     successor (who its open work goes to). Each open task of a published plan moves on the
-    first load after that day (audit-logged; the successor is mailed the tasks already
-    assigned). Loading the same file again changes nothing. Refused, with nothing changed,
-    when a published plan's open task would be left without a unit; a successor that is
-    not a unit, or a cycle of successors, is refused naming file, path and line. Point
-    CCHC_UNITS_PATH at the same file: the flows and the portal read it.
+    first deadline sweep after that day, or on a load after it if sooner (audit-logged; the
+    successor is mailed the tasks already assigned). Loading the same file again changes
+    nothing. Refused, with nothing changed, when a published plan's open task would be left
+    without a unit; a successor that is not a unit, or a cycle of successors, is refused
+    naming file, path and line. Point CCHC_UNITS_PATH at the same file: the flows and the
+    portal read it.
 
     Example: cchc units load plans/units.example.yaml
     """

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.clock import local_date
 from flows.common import context, emit, instant, published_plans, settings
-from services import stages, sweep
+from services import stages, sweep, units
 from services.plan_inputs import working_calendar
 from services.prefect_adapter import runs
 
@@ -48,6 +48,36 @@ def reconcile_runs(plan: str, now: datetime) -> int:
     return runs.reconcile(context(plan), now=now)
 
 
+@task(
+    name="move-ended-units",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
+def move_ended_units(plans: list[str], now: datetime) -> dict[str, list[str]]:
+    """Open work of units that ended by today (merged, renamed, split) goes to their
+    successor in every published plan, as `cchc units load` would on this day."""
+    if not plans:
+        return {"moved": [], "stranded": []}
+    contexts = [context(code) for code in plans]
+    first = contexts[0]
+    with first.app.uow() as uow:
+        done = units.follow_directory(
+            uow,
+            first.directory,
+            mailers={c.plan.code: c.mailer for c in contexts},
+            at=now,
+            actor="deadline-sweep",
+        )
+    logger = get_run_logger()
+    for line in done.moved:
+        logger.info("Chuyển việc: %s", line)
+    for line in done.stranded:
+        logger.warning("Đơn vị đã kết thúc, không có đơn vị kế thừa: %s", line)
+    return {"moved": done.moved, "stranded": done.stranded}
+
+
 @task(name="clean-uploads", retries=1, retry_delay_seconds=[30], cache_policy=NO_CACHE)
 def clean_uploads(plan: str) -> int:
     return sweep.clean_uploads(context(plan))
@@ -55,7 +85,8 @@ def clean_uploads(plan: str) -> int:
 
 @flow(name="deadline-sweep", flow_run_name="sweep-{plan}")
 def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """Reminders, chases and the Director's digest due now; the outbox; stuck runs — for
+    """The open work of units that ended moved to their successors (every published plan);
+    then reminders, chases and the Director's digest due now, the outbox, stuck runs — for
     the plan named, or (no plan) for every published plan in one pass.
 
     The schedule runs Monday to Saturday at 07:30; days off (holidays, ordinary Saturdays)
@@ -65,13 +96,15 @@ def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict
     if not working_calendar(settings()).is_working_day(local_date(at)):
         get_run_logger().info("Ngày nghỉ: không gửi nhắc việc.")
         return {"at": at.isoformat(), "working_day": False}
-    if plan is not None:
-        return {"at": at.isoformat(), "working_day": True, **sweep_plan(plan, at)}
     codes = published_plans()
+    moved = move_ended_units(codes, at)
+    if plan is not None:
+        return {"at": at.isoformat(), "working_day": True, "units": moved, **sweep_plan(plan, at)}
     get_run_logger().info("Quét hạn %d kế hoạch: %s", len(codes), ", ".join(codes) or "—")
     return {
         "at": at.isoformat(),
         "working_day": True,
+        "units": moved,
         "plans": {code: sweep_plan(code, at) for code in codes},
     }
 

@@ -1,13 +1,14 @@
 """The unit directory over time: loading a new version of it, and the open work of units
 that ended (renamed, merged, split) moving to their successor, in one transaction.
 
-A unit that ends names its successor (`successor`, from the day after `valid_until`). On
-the first load on or after that day, each open task of the unit in every published plan is
-cancelled and the successor gets the same task (same stage and dates, Office origin), both
-audited "task.reassigned" — or, when the successor has that task already, the unit's is
-only cancelled. A moved task whose assignment had gone out is assigned to the successor
-(its mail, with its own link); one not yet opened is assigned when its stage opens. Work
-handed in stays with the unit that did it, and reports name that unit as it was.
+A unit that ends names its successor (`successor`, from the day after `valid_until`). On the
+first deadline sweep from that day (or a directory load, if sooner), each open task of the
+unit in every published plan is cancelled and the successor gets the same task (same stage
+and dates, Office origin), both audited "task.reassigned" — or, when the successor has that
+task already, the unit's is only cancelled. A moved task whose assignment had gone out is
+assigned to the successor (its mail, with its own link); one not yet opened is assigned when
+its stage opens. Work handed in stays with the unit that did it, and reports name that unit
+as it was.
 
 A directory that would leave an open task of a published plan without a unit — the unit
 gone from the file, or ended with no successor — is refused with nothing changed.
@@ -39,6 +40,7 @@ class UnitsLoad:
     moved: list[str] = field(default_factory=list)  # "plan: task → successor"
     cancelled: int = 0  # the successor had the task already
     mailed: int = 0
+    stranded: list[str] = field(default_factory=list)  # "plan: task" with nowhere to go
 
 
 def load_directory(
@@ -53,18 +55,56 @@ def load_directory(
     (path in the directory file) when a published plan's open task would be left without a
     unit. `mailers`: one per published plan, on this directory."""
     today = local_date(at)
-    plans = [p.code for p in uow.plans.listing() if p.state is PlanState.PUBLISHED]
-    work = {code: _open(uow, code) for code in plans}
+    work = _published_work(uow)
     _refuse_orphans(directory, work, today)
     report = UnitsLoad(units_changed=store_units(uow, directory, at=at, actor=actor))
+    _move_ended(uow, directory, work, mailers, at, actor, report)
+    uow.commit()
+    return report
+
+
+def follow_directory(
+    uow: UnitOfWork,
+    directory: UnitDirectory,
+    *,
+    mailers: dict[str, Mailer],
+    at: datetime,
+    actor: str,
+) -> UnitsLoad:
+    """The deadline sweep's part: move the open work of the units that have ended by `at`
+    to their successor, in one transaction — what a load on that day would move. Nothing
+    is refused here: a task whose unit ended with nowhere to go is left open and listed in
+    `stranded` (the next `cchc units load` names the fix). Running it again moves nothing."""
+    report = UnitsLoad()
+    _move_ended(uow, directory, _published_work(uow), mailers, at, actor, report)
+    uow.commit()
+    return report
+
+
+def _published_work(uow: UnitOfWork) -> dict[str, list[tuple[int, Task]]]:
+    plans = [p.code for p in uow.plans.listing() if p.state is PlanState.PUBLISHED]
+    return {code: _open(uow, code) for code in plans}
+
+
+def _move_ended(
+    uow: UnitOfWork,
+    directory: UnitDirectory,
+    work: dict[str, list[tuple[int, Task]]],
+    mailers: dict[str, Mailer],
+    at: datetime,
+    actor: str,
+    report: UnitsLoad,
+) -> None:
+    today = local_date(at)
     for code, tasks in work.items():
         for task_id, task in tasks:
             unit = directory.unit(task.key.unit)
-            if unit is None or unit.active_on(today):
+            if unit is None or unit.valid_until is None or unit.valid_until >= today:
+                continue  # not ended (one not yet started has no tasks: see schedule)
+            if not _lands(directory, task.key.unit, today):
+                report.stranded.append(f"{code}: {task.key}")
                 continue
             _move(uow, mailers[code], task_id, task, directory, at, actor, report)
-    uow.commit()
-    return report
 
 
 def _open(uow: UnitOfWork, plan: str) -> list[tuple[int, Task]]:

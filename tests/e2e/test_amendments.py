@@ -4,7 +4,6 @@ runs of the activity it removed; publishing it again changes nothing."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,14 +20,13 @@ from domain.policy import Stage
 from domain.schedule import build_schedule, schedule_tasks
 from domain.task import ACTIVE_STATES, TaskKey, TaskState
 from domain.vi import dmy
-from services import plan_lifecycle
-from services.bootstrap import App, mailer
+from services.bootstrap import App
 from services.context import plan_context
 from services.plan_inputs import unit_directory
 from services.prefect_adapter import deployments, runs
 from services.tasks import submit
 from storage.tables import OutboxRow
-from tests.conftest import PLAN_CODE, PLAN_PATH
+from tests.e2e.plans import plan_2026, publish
 
 APRIL = datetime(2026, 4, 6, 9, 0, tzinfo=LOCAL_TZ)
 HANDED_IN = TaskKey("iso-training", "TDC", Stage.PLAN)
@@ -43,10 +41,7 @@ def versions(folder: Path) -> tuple[Path, Path]:
     """Version 1: the 2025 plan moved to 2026 under a code of this test's own (the Prefect
     API is shared by the session). Version 2 amends it: an activity added, one removed, a
     coordinator group dropped, a window moved, the units' reporting deadline moved."""
-    code = f"2026-skhcn-{uuid.uuid4().hex[:8]}"
-    text = PLAN_PATH.read_text(encoding="utf-8").replace(f"code: {PLAN_CODE}", f"code: {code}")
-    first = folder / "v1.yaml"
-    first.write_text(text.replace("2025", "2026"), encoding="utf-8")
+    first = plan_2026(folder)
     data = yaml.safe_load(first.read_text(encoding="utf-8"))
     acts = {a["code"]: a for a in data["activities"]}
     del acts["bulletins"]["coordinators"]  # coordinators dropped
@@ -68,25 +63,6 @@ def versions(folder: Path) -> tuple[Path, Path]:
     second = folder / "v2.yaml"
     second.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     return first, second
-
-
-def publish(app: App, plan: Plan, reason: str) -> tuple[Any, deployments.Applied]:
-    """What `cchc plan publish` does, on the app's (fixed) clock."""
-    directory = unit_directory(app.settings)
-    with app.uow() as uow:
-        done = plan_lifecycle.publish(
-            uow,
-            plan=plan,
-            directory=directory,
-            calendar=app.calendar,
-            at=app.clock.now(),
-            actor="vanphong",
-            reason=reason,
-            mailer=mailer(app, plan, directory),
-        )
-    applied = deployments.apply(plan, app.calendar, work_pool="cchc-test")
-    runs.start_open(plan_context(plan.code, app), now=app.clock.now())
-    return done, applied
 
 
 def scheduled(app: App, plan: Plan) -> dict[TaskKey, tuple[Any, Any]]:
