@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli.common import out, settings
+
+if TYPE_CHECKING:
+    from deploy.doctor import Check
+    from services.settings import Settings
 
 MARKS = {True: "✓", False: "✗", None: "–"}
 
 
 def doctor() -> None:
     """Check the database, its migrations, the Prefect API, the work pool and its workers, the
-    deployments of prefect.yaml, the SMTP server and the portal; print a fix for each failure.
+    deployments of prefect.yaml, the SMTP server, the portal, LibreOffice (which turns the
+    year-end report into PDF) and the signing certificate (CCHC_SIGNING__P12_PATH: usable
+    today; none configured is skipped, the PDF then goes unsigned); print a fix for each
+    failure.
 
     Reads the settings every command reads: CCHC_*, PREFECT_API_URL, the Prefect profile.
 
@@ -23,7 +32,8 @@ def doctor() -> None:
     from services.prefect_adapter.settings import client_settings
 
     api_url, auth = client_settings()
-    checks = diagnose(settings(), api_url=api_url, auth=auth)
+    found = settings()
+    checks = [*diagnose(found, api_url=api_url, auth=auth), libreoffice(), certificate(found)]
     for check in checks:
         out.print(f"{MARKS[check.ok]} {check.name}: {check.detail}", markup=False, highlight=False)
         if check.fix:
@@ -34,3 +44,34 @@ def doctor() -> None:
     out.print(f"{passed} passed, {failed} failed, {skipped} skipped", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def libreoffice() -> Check:
+    """Is LibreOffice's soffice on PATH, to turn the year-end report into a signed PDF."""
+    from deploy.doctor import Check
+    from documents.report.pdf import INSTALL_HINT, soffice_path
+
+    found = soffice_path()
+    if found is None:
+        return Check("LibreOffice", False, "soffice is not on PATH", INSTALL_HINT)
+    return Check("LibreOffice", True, f"soffice at {found}")
+
+
+def certificate(found: Settings) -> Check:
+    """The certificate the final PDF is signed with: none (skipped), usable now, or why not."""
+    from datetime import UTC, datetime
+
+    from deploy.doctor import Check
+    from documents.report.signing import SigningError, load_signer
+
+    signing = found.signing
+    if signing.p12_path is None:
+        return Check("Signing certificate", None, "none configured: the final PDF goes unsigned")
+    secret = signing.passphrase.get_secret_value().encode() if signing.passphrase else None
+    try:
+        signer = load_signer(signing.p12_path, secret, at=datetime.now(UTC))
+    except SigningError as exc:
+        fix = "renew it, or set CCHC_SIGNING__PASSPHRASE to its passphrase"
+        return Check("Signing certificate", False, str(exc), fix)
+    until = signer.not_after.date().isoformat()
+    return Check("Signing certificate", True, f"{signer.subject_name}, valid until {until}")

@@ -16,6 +16,7 @@ from cli import (
     plan_rehearsal_cmd,
     plan_year_cmd,
     report_cmd,
+    report_final_cmd,
     units_cmd,
 )
 from cli.demo_cmd import demo
@@ -50,6 +51,8 @@ plan_cmd.app.command("publish")(plan_life_cmd.publish)
 plan_cmd.app.command("list")(plan_life_cmd.list_)
 plan_cmd.app.command("close")(plan_life_cmd.close)
 plan_cmd.app.command("diff")(plan_diff_cmd.diff)
+report_cmd.app.command("finalize")(report_final_cmd.finalize)
+report_cmd.app.command("upload")(report_final_cmd.upload)
 app.command("demo")(demo)
 app.command("up")(up)
 app.command("doctor")(doctor)

@@ -39,3 +39,31 @@ def build(
         out.print(f"wrote {path}", highlight=False)
     if data.missing_units:
         out.print(f"chưa gửi báo cáo: {', '.join(data.missing_units)}", highlight=False)
+
+
+@app.command("excel")
+def excel(
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    at: str | None = typer.Option(None, "--at", help="Instant to judge at (ISO; default now)."),
+    plan: str | None = PlanOption,
+) -> None:
+    """Write the Office's progress workbook (.xlsx) from the database: the unit × form × stage
+    matrix in the four status buckets, every task, the evidence and the reported counts.
+
+    It changes nothing.
+
+    Example: cchc report excel -o out/tien-do.xlsx --at 2025-11-17T08:00
+    """
+    from services.context import chosen_context
+    from services.report_excel import write_progress
+    from storage.migrate import require_current
+
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"{output} does not end in .xlsx", param_hint="-o")
+    with cli_errors():
+        ctx = chosen_context(plan)
+        require_current(ctx.app.engine)
+        now = parse_instant(at) if at else ctx.app.clock.now()
+        written = write_progress(ctx, output, now=now)
+        ctx.app.close()
+    out.print(f"wrote {written}", highlight=False)

@@ -7,6 +7,7 @@ CchcError
  ├── IllegalTransition      a task or report draft asked to move where its lifecycle forbids
  ├── NotFound               a plan, unit or task that does not exist
  ├── InvalidRequest         a request that cannot be carried out as asked
+ │    └── ReportRefused     the final report's step refused (English and Vietnamese text)
  └── PlanChoice             no plan named and none implied (the CLI exits 2)
 """
 
@@ -61,6 +62,15 @@ class NotFound(CchcError, LookupError):
 
 class InvalidRequest(CchcError, ValueError):
     """A request that cannot be carried out as asked (a missing reason, a closed task)."""
+
+
+class ReportRefused(InvalidRequest):
+    """A step of the final report refused (numbering, uploading, signing): str() for the CLI,
+    `vi` for the portal's page."""
+
+    def __init__(self, message: str, vi: str) -> None:
+        self.vi = vi
+        super().__init__(message)
 
 
 class PlanChoice(CchcError):

@@ -13,6 +13,7 @@ class DraftGate(StrEnum):
 
     DIRECTOR = "director"  # the Director approves or returns the draft
     REVISION = "revision"  # the Office revises a returned draft
+    REGISTRY = "registry"  # the văn thư numbers and dates the approved report
 
 
 @dataclass(frozen=True)

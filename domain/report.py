@@ -8,7 +8,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator, model_validator
 
+from domain.consolidate import Grouped
 from domain.status import Bucket
+from domain.vi import dmy
 
 _Frozen = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -38,8 +40,11 @@ class FormResult(BaseModel):
     lead: list[str] = Field(min_length=1)
     coordinating: list[str] = Field(default_factory=list)
     counts: dict[str, NonNegativeInt] = Field(default_factory=dict)
-    summary: list[str] = Field(default_factory=list)
-    links: list[str] = Field(default_factory=list)
+    done: list[Grouped] = Field(default_factory=list, description="what the units did")
+    estimates: list[Grouped] = Field(default_factory=list, description="to the end of the year")
+    evidence_links: NonNegativeInt = 0
+    evidence_files: NonNegativeInt = 0
+    links: list[str] = Field(default_factory=list, description="for the annex; not printed")
     topics: list[str] = Field(default_factory=list, description="section II topic codes")
     estimate: bool = Field(default=False, description="window ends after the unit cut-off")
 
@@ -59,6 +64,7 @@ class UnitTaskLine(BaseModel):
     model_config = _Frozen
 
     activity: str = Field(min_length=1, description="the activity's title")
+    form: str = Field(default="", description="the activity's code; '' for the year-end report")
     stage: str = Field(min_length=1, description="stage label in Vietnamese")
     due: date
     bucket: Bucket
@@ -101,17 +107,22 @@ class ReportData(BaseModel):
     direction: list[str] = Field(default_factory=list)
     forms: list[FormResult] = Field(min_length=1)
     topics: list[tuple[str, str]] = Field(default_factory=list)
+    general: list[Grouped] = Field(default_factory=list, description="year-end, no one form")
+    general_estimates: list[Grouped] = Field(default_factory=list)
     strengths: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
-    causes: list[str] = Field(default_factory=list)
+    causes: list[Grouped] = Field(default_factory=list)
     directions: list[str] = Field(default_factory=list)
-    proposals: list[str] = Field(default_factory=list)
+    proposals: list[Grouped] = Field(default_factory=list)
     units: list[UnitAppendix] = Field(default_factory=list)
     missing_units: list[str] = Field(default_factory=list)
+    internal: list[str] = Field(default_factory=list, description="for the Sở only, never sent")
     recipients: list[str] = Field(min_length=1)
-    signer_title: str = Field(min_length=1)
-    signer_name: str = ""
+    signer_on_behalf: str = Field(default="", description="'KT. GIÁM ĐỐC' when a deputy signs")
+    signer_title: str = Field(min_length=1, description="'GIÁM ĐỐC' or 'PHÓ GIÁM ĐỐC'")
+    signer_name: str = Field(default="", description="the person; '' leaves the line empty")
     draft: bool = False
+    version: int = Field(default=0, ge=0, description="the draft's version; 0: not numbered")
     rehearsal: bool = False  # the report of a DIỄN TẬP plan: marked so above its title
 
     @field_validator("number_symbol")
@@ -180,3 +191,125 @@ def dateline(*, place: str, dated: date) -> str:
     # Leading zero for days below 10 and for months 1 and 2 only (Phụ lục I, mục II.4).
     month = f"{dated.month:02d}" if dated.month < 3 else str(dated.month)
     return f"{place}, ngày {dated.day:02d} tháng {month} năm {dated.year}"
+
+
+class Tally(BaseModel):
+    """Tasks in each of the four QĐ 42/2014 buckets, and working days late in all."""
+
+    model_config = _Frozen
+
+    on_time: NonNegativeInt = 0
+    late: NonNegativeInt = 0
+    in_progress: NonNegativeInt = 0
+    overdue: NonNegativeInt = 0
+    days_late: NonNegativeInt = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.in_progress + self.overdue
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            on_time=self.on_time + other.on_time,
+            late=self.late + other.late,
+            in_progress=self.in_progress + other.in_progress,
+            overdue=self.overdue + other.overdue,
+            days_late=self.days_late + other.days_late,
+        )
+
+
+_BUCKET_FIELD = {
+    Bucket.DONE_ON_TIME: "on_time",
+    Bucket.DONE_LATE: "late",
+    Bucket.IN_PROGRESS: "in_progress",
+    Bucket.OVERDUE: "overdue",
+}
+
+
+def tally_tasks(tasks: Sequence[UnitTaskLine]) -> Tally:
+    counts = {field: sum(t.bucket is b for t in tasks) for b, field in _BUCKET_FIELD.items()}
+    return Tally(**counts, days_late=sum(t.days_late for t in tasks))
+
+
+class MatrixRow(BaseModel):
+    """A unit's row of the appendix: per form (in the report's order) and in all."""
+
+    model_config = _Frozen
+
+    unit: str
+    report_received: bool
+    cells: tuple[Tally | None, ...]  # None: no task of that form
+    total: Tally
+
+
+def unit_matrix(data: ReportData) -> tuple[list[MatrixRow], MatrixRow]:
+    """The units × forms appendix and its total row. A unit's year-end report is not a
+    form: it shows as 'Báo cáo năm', not in the counts."""
+    rows = [_matrix_row(u, data.forms) for u in data.appendix_units()]
+    cells = tuple(_sum_cells([r.cells[i] for r in rows]) for i in range(len(data.forms)))
+    total = MatrixRow(
+        unit="Tổng cộng",
+        report_received=all(r.report_received for r in rows),
+        cells=cells,
+        total=_sum_cells([r.total for r in rows]) or Tally(),
+    )
+    return rows, total
+
+
+def _matrix_row(unit: UnitAppendix, forms: Sequence[FormResult]) -> MatrixRow:
+    cells = []
+    for form in forms:
+        tasks = [t for t in unit.tasks if t.form == form.code]
+        cells.append(tally_tasks(tasks) if tasks else None)
+    in_forms = [t for t in unit.tasks if t.form in {f.code for f in forms}]
+    return MatrixRow(
+        unit=unit.unit,
+        report_received=unit.report_received,
+        cells=tuple(cells),
+        total=tally_tasks(in_forms),
+    )
+
+
+def _sum_cells(cells: Sequence[Tally | None]) -> Tally | None:
+    present = [c for c in cells if c is not None]
+    return sum(present[1:], present[0]) if present else None
+
+
+# How running text capitalises an agency's name (NĐ 30/2020, Phụ lục II): the kind of body,
+# the first word of its proper name, a word after "và", and the whole place name.
+_PLACE_WORDS = ("tỉnh", "phố", "huyện", "xã")
+_BODY_WORDS = ("ủy", "uỷ", "hội", "văn")  # "Ủy ban nhân dân", "Hội đồng …": one capital
+_ABBREVIATIONS = ("ubnd", "hđnd", "mttq", "kh&cn")
+
+
+def agency_case(name: str) -> str:
+    """An agency name written in capitals ('SỞ KHOA HỌC VÀ CÔNG NGHỆ') as running text
+    writes it ('Sở Khoa học và Công nghệ'); a name already in mixed case is kept."""
+    if name != name.upper():
+        return name
+    words = name.lower().split()
+    out = []
+    for i, word in enumerate(words):
+        capital = (
+            i == 0
+            or (i == 1 and words[0] not in _BODY_WORDS)
+            or (words[i - 1] == "và")
+            or any(w in _PLACE_WORDS for w in words[:i])
+        )
+        if word in _ABBREVIATIONS:
+            word = word.upper()
+        out.append(word[:1].upper() + word[1:] if capital else word)
+    return " ".join(out)
+
+
+def appendix_reference(data: ReportData) -> str:
+    """The appendix's '(Kèm theo Báo cáo số … ngày … của …)' line."""
+    return (
+        f"(Kèm theo Báo cáo số {data.number_symbol} ngày {dmy(data.dated)} "
+        f"của {agency_case(data.issuer)})"
+    )
+
+
+def draft_mark(version: int) -> str:
+    """'DỰ THẢO (lần 2)'; 'DỰ THẢO' when the draft has no version."""
+    return f"DỰ THẢO (lần {version})" if version else "DỰ THẢO"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.errors import IllegalTransition
@@ -11,26 +11,39 @@ from domain.errors import IllegalTransition
 
 class DraftState(StrEnum):
     DRAFT = "draft"  # waiting for the Director
-    APPROVED = "approved"
+    APPROVED = "approved"  # waiting for the văn thư's number and date
     RETURNED = "returned"  # the Office revises it; the next version is a new draft
+    SUPERSEDED = "superseded"  # the Office uploaded the next version before a decision
+    FINAL = "final"  # numbered and dated: the final .docx and PDF are made
     SENT = "sent"
 
 
 class DraftAction(StrEnum):
     APPROVE = "approve"
     RETURN = "return"
+    SUPERSEDE = "supersede"
+    FINALIZE = "finalize"
     SEND = "send"
 
 
-# (state, action) → next state; everything else is illegal. Returned and sent are final
-# for their version: a revision comes back as the next version.
+class DraftSource(StrEnum):
+    GENERATED = "generated"  # written by cchc from the database
+    UPLOADED = "uploaded"  # the Office's edited .docx
+
+
+# (state, action) → next state; everything else is illegal. Returned, superseded and sent
+# are final for their version: a revision comes back as the next version. Only a version
+# the Director approved is numbered, and only a numbered one is sent.
 TRANSITIONS: dict[tuple[DraftState, DraftAction], DraftState] = {
     (DraftState.DRAFT, DraftAction.APPROVE): DraftState.APPROVED,
     (DraftState.DRAFT, DraftAction.RETURN): DraftState.RETURNED,
-    (DraftState.APPROVED, DraftAction.SEND): DraftState.SENT,
+    (DraftState.DRAFT, DraftAction.SUPERSEDE): DraftState.SUPERSEDED,
+    (DraftState.APPROVED, DraftAction.FINALIZE): DraftState.FINAL,
+    (DraftState.FINAL, DraftAction.SEND): DraftState.SENT,
 }
 
-SETTLED_STATES = frozenset({DraftState.APPROVED, DraftState.SENT})  # no new version after
+# No new version after these: the Director has approved.
+SETTLED_STATES = frozenset({DraftState.APPROVED, DraftState.FINAL, DraftState.SENT})
 
 
 def allowed(state: DraftState, action: DraftAction) -> bool:
@@ -60,6 +73,12 @@ class ReportDraft:
     comments: str = ""
     decided_by: str = ""
     decided_at: datetime | None = None
+    source: DraftSource = DraftSource.GENERATED
+    number_symbol: str = ""  # given by the văn thư: "312/BC-SKHCN"
+    issued_on: date | None = None  # the date the văn thư gives it (the signing date)
+    final_docx_path: str = ""
+    final_pdf_path: str = ""
+    signed_by: str = ""  # the signing certificate's holder; "" when the PDF is unsigned
 
     def apply(self, action: DraftAction) -> ReportDraft:
         """The draft after `action`; IllegalTransition if not allowed."""

@@ -76,6 +76,7 @@ class Recipient(BaseModel):
     name: str = Field(min_length=1)
     role: str = ""
     email: Email
+    person: str = ""  # full name of the holder of the office, when the directory knows it
 
 
 class UnitDirectory(BaseModel):

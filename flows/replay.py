@@ -34,6 +34,11 @@ def director_approves(decide: Callable[[], int]) -> int:
     return decide()
 
 
+@task(name="clerk-numbers-report", cache_policy=NO_CACHE, timeout_seconds=600)
+def clerk_numbers_report(register: Callable[[], str]) -> str:
+    return register()
+
+
 @dataclass
 class FlowSteps:
     """The system's steps of the replay, as Prefect tasks and subflows."""
@@ -52,6 +57,9 @@ class FlowSteps:
 
     def approve(self, decide: Callable[[], int]) -> int:
         return director_approves(decide)
+
+    def number(self, register: Callable[[], str]) -> str:
+        return clerk_numbers_report(register)
 
 
 @runtime_checkable

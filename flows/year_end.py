@@ -1,6 +1,7 @@
 """`year-end-report`: collect every unit's report before the cut-off, draft the consolidated
-report, wait for the Director, send it to UBND tỉnh. A resumed run re-runs this body from
-the top; every step reads the database and is idempotent, so nothing is sent twice."""
+report, wait for the Director, then for the văn thư's number and date, send it to UBND tỉnh.
+A resumed run re-runs this body from the top; every step reads the database and is
+idempotent, so nothing is sent twice."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def year_end_report(
     now: datetime | None = None,
     wait: Literal["suspend", "return"] = "suspend",
 ) -> dict[str, Any]:
-    """Section VI of the plan: the units' reports, the consolidated report, its sending."""
+    """Section VI of the plan: the units' reports, the consolidated report, the Director's
+    approval, the văn thư's number and date, its sending."""
     open_unit_reports(plan, now)
     waited = 0
     while not (got := collection_status(plan, now)).finished:
@@ -149,6 +151,13 @@ def year_end_report(
             continue  # the revision is in: the next pass drafts the version the Director sees
         if not hold(wait, str(key), headline):
             return {"plan": plan, "waiting": key.kind.value, "version": draft["version"]}
+    waited = 0
+    while (numbered := director_decision(plan, now))["state"] == DraftState.APPROVED:
+        waited += 1  # the văn thư gives the number and date; the final files are made then
+        key = GateKey(DraftGate.REGISTRY, numbered["version"], 0, waited)
+        headline = f"Chờ văn thư cấp số, ngày ban hành báo cáo (dự thảo lần {numbered['version']})"
+        if not hold(wait, str(key), headline):
+            return {"plan": plan, "waiting": key.kind.value, "version": numbered["version"]}
     sent = send_report(plan, now)
     emit(
         "cchc.year-end.report-sent",

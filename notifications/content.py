@@ -18,6 +18,7 @@ class MailKind(StrEnum):
     REPORT_SUBMITTED = "report_submitted"  # to UBND tỉnh (cc per Nơi nhận), the .docx attached
     OFFICE_ALERT = "office_alert"
     PLAN_AMENDED = "plan_amended"  # to a unit: its tasks an amended plan cancelled or moved
+    REPORT_DEADLINE = "report_deadline"  # the report's own rungs: draft, decision, number
 
 
 STAGE_DELIVERABLES = {

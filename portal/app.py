@@ -17,10 +17,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from domain.clock import Clock
 from portal.director_routes import director_routes
 from portal.errors import error_pages, too_large
+from portal.excel_routes import excel_routes
 from portal.forms import FILE_SLOTS
 from portal.headers import SecurityHeaders
 from portal.limits import BodyLimit
 from portal.office_routes import login_routes, office_routes
+from portal.report_routes import report_routes
 from portal.state import Portal
 from portal.unit_routes import unit_routes
 from services.settings import Settings
@@ -44,7 +46,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for router in (
         login_routes(portal),
         office_routes(portal),
+        excel_routes(portal),
         director_routes(portal),
+        report_routes(portal),
         unit_routes(portal),
         _plain_routes(),
     ):

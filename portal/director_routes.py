@@ -30,7 +30,7 @@ def director_routes(portal: Portal) -> APIRouter:
         ctx = portal.staff_context(request)
         draft = review.latest_draft(ctx)
         can_decide = auth.role(request) == "director"
-        return _draft_page(portal, request, ctx, draft, user=user, can_decide=can_decide, done=done)
+        return draft_page(portal, request, ctx, draft, user=user, can_decide=can_decide, done=done)
 
     @router.post("/director/{version}/{decision}", response_class=HTMLResponse)
     async def decide(
@@ -45,7 +45,7 @@ def director_routes(portal: Portal) -> APIRouter:
             await run_in_threadpool(_decide, ctx, number, decision, comments, at, by)
         except InvalidRequest as exc:
             draft = review.latest_draft(ctx)
-            return _draft_page(
+            return draft_page(
                 portal, request, ctx, draft, user=user, can_decide=True, status=400, error=str(exc)
             )
         background.add_task(resume_later, ctx.plan.code, YEAR_END)
@@ -60,7 +60,7 @@ def _decide(
     review.decide(ctx, number, approve=decision == "approve", comments=comments, at=at, by=by)
 
 
-def _draft_page(
+def draft_page(
     portal: Portal,
     request: Request,
     ctx: PlanContext,
@@ -81,6 +81,8 @@ def _draft_page(
         user=user,
         draft=draft,
         can_decide=can_decide,
+        is_office=portal.auth.role(request) == "office",
+        today=portal.app.clock.now().date().isoformat(),
         done=done,
         error=error,
     )

@@ -28,6 +28,7 @@ from storage.replay_reads import ReplayReads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 _LINK = re.compile(r"https?://[^\s/]+(/t/[\w.-]+)")
+DIRECTOR, CLERK = "giamdoc", "vanthu"  # the portal accounts the replay logs in with
 
 
 @dataclass
@@ -124,20 +125,38 @@ class People:
                 data["content"] = html.unescape(prefilled.group(1))
         return data, files
 
-    def director_approves(self) -> int:
-        """The Director logs in, reads the draft and approves it; the version approved."""
+    def _login(self, username: str) -> None:
         self.client.cookies.clear()
         login = self.client.get("/office/login").text
         token = re.search(r'name="csrf" value="([^"]+)"', login)
         assert token
         self.client.post(
             "/office/login",
-            data={
-                "csrf": token.group(1),
-                "username": "giamdoc",
-                "password": self.director_password,
-            },
+            data={"csrf": token.group(1), "username": username, "password": self.director_password},
         )
+
+    def clerk_numbers(self, number: int) -> str:
+        """The văn thư logs in, gives the approved report its number and today's date (the
+        form's default); the number given."""
+        self._login(CLERK)
+        page = self.client.get("/director").text
+        form = re.search(r'<form method="post" action="([^"]+)" id="finalize">', page)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        day = re.search(r'id="issued_on" name="issued_on" type="date" value="([^"]+)"', page)
+        if form is None or csrf is None or day is None:
+            raise RuntimeError("no approved report waiting for its number")
+        answer = self.client.post(
+            html.unescape(form.group(1)),
+            data={"csrf": csrf.group(1), "number": str(number), "issued_on": day.group(1)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
+        self.client.cookies.clear()
+        return str(number)
+
+    def director_approves(self) -> int:
+        """The Director logs in, reads the draft and approves it; the version approved."""
+        self._login(DIRECTOR)
         page = self.client.get("/director").text
         version = re.search(r'action="(/director/(\d+)/approve[^"]*)"', page)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)

@@ -9,20 +9,20 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from domain.calendar import WorkingCalendar
-from domain.clock import FixedClock
+from domain.clock import LOCAL_TZ, FixedClock
 from domain.plan import Plan
 from domain.units import UnitDirectory
 from flows.common import using
 from flows.replay import replay
 from portal.app import create_app
-from replay.people import People
+from replay.people import CLERK, DIRECTOR, People
 from replay.schedule import at
 from replay.summary import summarize
 from replay.year import Year
@@ -31,6 +31,8 @@ from services.bootstrap import App, bootstrap
 from services.context import plan_context
 from services.plan_lifecycle import publish
 from services.prefect_adapter.settings import without_heartbeats
+from services.report_excel import write_progress
+from services.report_pdf import demo_signing
 from services.settings import Account, Settings
 from storage.migrate import upgrade
 from storage.replay_reads import ReplayReads
@@ -67,20 +69,47 @@ def demo_settings(settings: Settings, out: Path) -> Settings:
     )
 
 
+def signing_settings(settings: Settings, out: Path, files: PlanFiles) -> Settings:
+    """A throw-away CA and the signer's certificate under out/demo-signing (reused while
+    valid), marked a demo in its subject, so that the replay sends a signed PDF."""
+    plan = files.plan
+    signer = files.directory.recipient(plan.reporting.consolidated_report.signed_by or "")
+    name = (getattr(signer, "person", "") or signer.name) if signer else plan.issuer.name
+    signing = demo_signing(
+        out / "demo-signing",
+        signer_name=name,
+        organization=files.directory.organization,
+        at=datetime(plan.year, 1, 1, tzinfo=LOCAL_TZ),
+        passphrase=DEMO_PASSPHRASE,
+    )
+    return settings.model_copy(update={"signing": signing})
+
+
 def portal_settings(settings: Settings, director_password: str) -> Settings:
-    """The portal's: the Director's login."""
+    """The portal's: the Director's and the văn thư's logins (one throw-away password)."""
+    hashed = hash_password(director_password)
     accounts = {
-        "giamdoc": Account(
-            role="director", name="Giám đốc Sở", password_hash=hash_password(director_password)
-        )
+        DIRECTOR: Account(role="director", name="Giám đốc Sở", password_hash=hashed),
+        CLERK: Account(role="office", name="Văn thư Văn phòng Sở", password_hash=hashed),
     }
     portal = settings.portal.model_copy(update={"accounts": accounts})
     return settings.model_copy(update={"portal": portal})
 
 
+_DB = ("cchc.db", "cchc.db-wal", "cchc.db-shm")
+_COPIES = ("report-2025.docx", "report-2025.pdf", "report-2025.md", "progress-2025.xlsx")
+DEMO_PASSPHRASE = b"demo-only"  # the throw-away certificate's; never a real one's
+
+
 def fresh(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("cchc.db", "cchc.db-wal", "cchc.db-shm", "report-2025.docx", "report-2025.md"):
+    for name in (
+        *_DB,
+        "report-2025.docx",
+        "report-2025.pdf",
+        "report-2025.md",
+        "progress-2025.xlsx",
+    ):
         (out / name).unlink(missing_ok=True)
     for folder in ("mail", "reports", "uploads"):
         shutil.rmtree(out / folder, ignore_errors=True)
@@ -99,7 +128,7 @@ def run_demo(
     started = time.perf_counter()
     out = out.resolve()
     fresh(out)
-    settings = demo_settings(settings, out)
+    settings = signing_settings(demo_settings(settings, out), out, files)
     upgrade(settings.database_url)
     clock = FixedClock(at(files.plan.issued_on, 8))
     app = bootstrap(settings, clock=clock)
@@ -114,6 +143,8 @@ def run_demo(
             reason="replay of the plan's year",
         )
     people, outcome = play(app, files, out, clock, on_day or (lambda _d: None))
+    ctx = plan_context(files.plan.code, app)  # the Office's workbook, as the year ended
+    write_progress(ctx, out / "progress-2025.xlsx", now=people.clock.now())
     summary = summarize(app, files.plan, out, people, outcome, started)
     app.close()
     return DemoResult(_outputs(out), summary)
@@ -138,4 +169,6 @@ def play(
 
 
 def _outputs(out: Path) -> list[Path]:
-    return [out / "report-2025.docx", out / "report-2025.md", out / "mail", out / "summary.json"]
+    found = [out / f"report-2025.{kind}" for kind in ("docx", "pdf", "md")]
+    found += [out / "progress-2025.xlsx", out / "reports", out / "mail", out / "summary.json"]
+    return [path for path in found if path.exists()]

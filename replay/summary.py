@@ -47,9 +47,12 @@ def summarize(
     deadlines = _deadlines(app, plan)
     now = people.clock.now()
     found = stored(app, plan.code)
-    if found.draft is not None:
-        shutil.copyfile(found.draft.docx_path, out / "report-2025.docx")
-        (out / "report-2025.md").write_text(found.draft.markdown, encoding="utf-8")
+    if found.draft is not None:  # the final as sent, else the newest draft
+        draft = found.draft
+        shutil.copyfile(draft.final_docx_path or draft.docx_path, out / "report-2025.docx")
+        if draft.final_pdf_path:
+            shutil.copyfile(draft.final_pdf_path, out / "report-2025.pdf")
+        (out / "report-2025.md").write_text(draft.markdown, encoding="utf-8")
     summary = {
         "plan": plan.code,
         "simulated_until": now.astimezone(LOCAL_TZ).isoformat(),
@@ -102,5 +105,8 @@ def _report(draft: DraftSeen | None, outcome: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": draft.version if draft else None,
         "state": draft.state if draft else None,
+        "number_symbol": draft.number_symbol if draft else None,
+        "pdf": bool(draft and draft.final_pdf_path),
+        "pdf_signed_by": draft.signed_by if draft else None,
         **outcome.get("year_end", {}),
     }

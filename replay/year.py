@@ -4,7 +4,8 @@ steps (sweep, propagation, year-end report) run while the simulated people act.
 Each working morning the deadline sweep runs; units answer through the portal; every
 activity touched that day runs its propagation again (where a deployment run would suspend,
 this pass ends, and the next pass is the resume); the year-end report collects the unit
-reports, drafts the report, and is sent once the Director approved.
+reports, drafts the report, and is sent once the Director approved and the văn thư gave it
+its number and date.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from replay.schedule import at, event_days, review_day
 from services.context import PlanContext
 
 SAME_DAY_ROUNDS = 3  # a stage opened in the morning may be answered the same day
+REPORT_NUMBER = 312  # the number the văn thư gives the report in the replay
 
 
 class Steps(Protocol):
@@ -36,6 +38,9 @@ class Steps(Protocol):
 
     def approve(self, decide: Callable[[], int]) -> int:
         """The Director's decision (`decide`: the version approved), as a step of the run."""
+
+    def number(self, register: Callable[[], str]) -> str:
+        """The văn thư's number and date (`register`: the number given), as a step."""
 
 
 @dataclass
@@ -108,6 +113,11 @@ class Year:
         if self.waiting_for == "director" and day >= self.review_on:
             clock.set(at(day, 16, 45))
             steps.approve(self.people.director_approves)
+            result = steps.year_end(clock.now())
+            self.waiting_for = str(result.get("waiting", ""))
+        if self.waiting_for == "registry":  # the văn thư numbers it the same afternoon
+            clock.set(at(day, 17, 0))
+            steps.number(lambda: self.people.clerk_numbers(REPORT_NUMBER))
             result = steps.year_end(clock.now())
             self.waiting_for = str(result.get("waiting", ""))
         return result

@@ -158,6 +158,18 @@ class Drafts(Protocol):
     def latest(self, *, plan: str) -> ReportDraft | None: ...
     def get(self, *, plan: str, version: int) -> ReportDraft | None: ...
     def save(self, draft: ReportDraft) -> None: ...
+    def number_holder(self, *, year: int, number: int) -> str | None: ...
+    def register(
+        self,
+        *,
+        plan: str,
+        number: int,
+        number_symbol: str,
+        issued_on: date,
+        document: str,
+        at: datetime,
+        by: str,
+    ) -> None: ...
 
 
 class Logins(Protocol):

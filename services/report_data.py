@@ -9,49 +9,65 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import local_date
+from domain.consolidate import Grouped, group_statements
 from domain.plan import Activity, Topic
-from domain.policy import NoticeKind, Stage
+from domain.policy import Stage
 from domain.report import RESULT_COUNTS, FormResult, ReportData
 from domain.schedule import carries_estimate
 from domain.status import Bucket
 from domain.task import DONE_STATES, TaskState
-from domain.units import canonical_name
 from domain.vi import dmy
 from services.context import PlanContext
-from services.report_facts import Entry, Facts, appendix, buckets, missing_units, read_facts
+from services.report_facts import (
+    Entry,
+    Facts,
+    Said,
+    appendix,
+    buckets,
+    in_directory_order,
+    internal_lines,
+    missing_units,
+    read_facts,
+    said_by_form,
+    unit_name,
+)
 
 TITLE = "Kết quả thực hiện công tác tuyên truyền cải cách hành chính năm {year}"
 DOC_SYMBOL = "BC"  # báo cáo (NĐ 30/2020, Phụ lục III)
 SIGNER_TITLE = "GIÁM ĐỐC"
+DEPUTY_TITLE = "PHÓ GIÁM ĐỐC"
+ON_BEHALF = "KT. GIÁM ĐỐC"  # ký thay: a deputy signs for the Director
+DEPUTY_ROLE = "deputy_director"
 TOPIC_TITLE_CHARS = 80
-# A recipient named by office rather than by person ("Giám đốc Sở") gives no signer name.
-_OFFICE_WORDS = ("giam doc", "pho giam doc", "lanh dao", "so ", "cac ", "uy ban")
-_LATE = {
-    Bucket.DONE_LATE: "hoàn thành quá hạn",
-    Bucket.OVERDUE: "chưa hoàn thành, đã quá hạn",
-}
 
 
-def build_report_data(ctx: PlanContext, *, now: datetime, draft: bool = True) -> ReportData:
-    """What the report to UBND tỉnh says at `now`: facts from the database, nothing invented."""
+def build_report_data(
+    ctx: PlanContext, *, now: datetime, draft: bool = True, version: int = 0
+) -> ReportData:
+    """What the report to UBND tỉnh says at `now`: facts from the database, nothing invented;
+    what several units wrote alike is written once, naming them."""
     facts = read_facts(ctx)
-    forms = [_form(ctx, facts, a) for a in ctx.plan.activities]
+    said = said_by_form(ctx, facts)
+    forms = [_form(ctx, facts, a, said[a.code]) for a in ctx.plan.activities]
     return ReportData(
         **_header(ctx, now=now),
-        direction=_direction(ctx, facts, now=now),
+        direction=_direction(ctx, facts),
         forms=forms,
+        general=group_statements(said[""].content),
+        general_estimates=group_statements(said[""].estimate),
         topics=[_topic(t) for t in ctx.plan.all_topics()],
         strengths=_strengths(facts, forms, now=now),
         weaknesses=_weaknesses(ctx, facts, now=now),
-        causes=_said(ctx, facts, "difficulties"),
+        causes=_grouped(ctx, facts, "difficulties"),
         directions=_directions(ctx, facts),
-        proposals=_said(ctx, facts, "proposals"),
+        proposals=_grouped(ctx, facts, "proposals"),
         units=appendix(ctx, facts, now=now),
         missing_units=[u.name for u in missing_units(ctx, facts)],
+        internal=internal_lines(ctx, facts, now=now),
         recipients=_recipients(ctx),
-        signer_title=SIGNER_TITLE,
-        signer_name=_signer_name(ctx),
+        **_signer(ctx),
         draft=draft,
+        version=version,
     )
 
 
@@ -73,23 +89,17 @@ def _header(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def _direction(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[str]:
+def _direction(ctx: PlanContext, facts: Facts) -> list[str]:
     plan = ctx.plan
     live = [e for e in facts.activity_entries() if e.task.state is not TaskState.CANCELLED]
-    done = [e for e in live if e.task.state in DONE_STATES]
-    notices = facts.notices
     paragraphs = [
         f"{ctx.directory.organization} đã ban hành Kế hoạch số {plan.number_symbol} ngày "
         f"{dmy(plan.issued_on)} về {_lower_first(plan.title)}.",
         f"Kế hoạch xác định {len(plan.topics)} nhóm nội dung và {len(plan.activities)} hình "
         f"thức tuyên truyền; giao {len({e.unit for e in live})} phòng, đơn vị thuộc Sở chủ trì, "
-        f"phối hợp thực hiện {len(live)} nhiệm vụ theo các giai đoạn lập kế hoạch, thực hiện, "
-        "minh chứng và báo cáo.",
-        "Các nhiệm vụ được giao, nhắc việc, đôn đốc và tiếp nhận kết quả qua hệ thống theo dõi "
-        f"nhiệm vụ: đã gửi {notices.get(NoticeKind.REMINDER, 0)} lượt nhắc việc, "
-        f"{notices.get(NoticeKind.OVERDUE, 0)} lượt đôn đốc và "
-        f"{notices.get(NoticeKind.ESCALATION, 0)} lượt báo cáo Giám đốc về nhiệm vụ quá hạn; "
-        f"đến ngày {dmy(local_date(now))}, đã tiếp nhận kết quả {len(done)}/{len(live)} nhiệm vụ.",
+        "phối hợp thực hiện.",
+        "Việc giao nhiệm vụ, nhắc việc, đôn đốc và tiếp nhận kết quả của các phòng, đơn vị "
+        "được thực hiện qua hệ thống theo dõi nhiệm vụ của Sở.",
     ]
     return [*paragraphs, *_collection(ctx, facts)]
 
@@ -110,11 +120,9 @@ def _collection(ctx: PlanContext, facts: Facts) -> list[str]:
     ]
 
 
-def _form(ctx: PlanContext, facts: Facts, activity: Activity) -> FormResult:
+def _form(ctx: PlanContext, facts: Facts, activity: Activity, said: Said) -> FormResult:
     entries = facts.of_activity(activity.code)
-    reports = _in_directory_order(
-        ctx, [e for e in entries if e.task.key.stage is Stage.REPORT and e.payload is not None]
-    )
+    reports = [e for e in entries if e.task.key.stage is Stage.REPORT and e.payload is not None]
     ids = {e.id for e in entries}
     evidence = [ev for ev in facts.evidence if ev.task_id in ids]
     done = [e for e in entries if e.payload is not None and e.task.key.stage is not Stage.PLAN]
@@ -129,7 +137,10 @@ def _form(ctx: PlanContext, facts: Facts, activity: Activity) -> FormResult:
         lead=leads,
         coordinating=helpers,
         counts=_counts(reports),
-        summary=_summary(ctx, reports),
+        done=group_statements(said.content),
+        estimates=group_statements(said.estimate),
+        evidence_links=sum(not ev.is_file for ev in evidence),
+        evidence_files=sum(ev.is_file for ev in evidence),
         links=_unique(ev.text for ev in evidence),
         topics=[t.code for t in ctx.plan.all_topics() if t.code in topics],
         estimate=carries_estimate(ctx.plan, activity, ctx.app.calendar),
@@ -137,13 +148,18 @@ def _form(ctx: PlanContext, facts: Facts, activity: Activity) -> FormResult:
 
 
 def _assigned(ctx: PlanContext, activity: Activity) -> tuple[list[str], list[str]]:
-    """Names of the lead and coordinating units, as the directory resolves the plan's text."""
+    """Names of the lead and coordinating units as the directory resolves the plan's text;
+    coordinators given as a group keep the plan's words ('Các phòng, đơn vị thuộc Sở')."""
     directory = ctx.directory
-    leads = directory.resolve(activity.lead.units, activity.lead.groups)
-    helpers = activity.coordinators
-    others = directory.resolve(helpers.units, helpers.groups) if helpers else []
     names = {u.code: u.name for u in directory.units}
+    leads = directory.resolve(activity.lead.units, activity.lead.groups)
     lead_names = [names[c] for c in leads] or [activity.lead.as_written]
+    helpers = activity.coordinators
+    if helpers is None:
+        return lead_names, []
+    if helpers.groups:
+        return lead_names, [helpers.as_written]
+    others = directory.resolve(helpers.units, [])
     return lead_names, [names[c] for c in others if c not in leads]
 
 
@@ -156,17 +172,6 @@ def _counts(reports: list[Entry]) -> dict[str, int]:
             if key in RESULT_COUNTS and type(value) is int and value >= 0:
                 total[key] += value
     return dict(total)
-
-
-def _summary(ctx: PlanContext, reports: list[Entry]) -> list[str]:
-    lines = []
-    for entry in reports:
-        name = _unit_name(ctx, entry.unit)
-        if content := entry.text("content"):
-            lines.append(f"{name}: {content}")
-        if estimate := entry.text("estimate"):
-            lines.append(f"{name} (ước thực hiện đến hết năm {ctx.plan.year}): {estimate}")
-    return lines
 
 
 def _topic(topic: Topic) -> tuple[str, str]:
@@ -183,7 +188,7 @@ def _strengths(facts: Facts, forms: list[FormResult], *, now: datetime) -> list[
             f"Đã hoàn thành đúng hạn {on_time}/{total} nhiệm vụ đã triển khai "
             f"({_percent(on_time, total)})."
         )
-    reported = [f for f in forms if f.summary or f.counts]
+    reported = [f for f in forms if f.done or f.counts]
     if reported:
         numbers = ", ".join(str(f.number) for f in reported)
         lines.append(
@@ -194,29 +199,31 @@ def _strengths(facts: Facts, forms: list[FormResult], *, now: datetime) -> list[
 
 
 def _weaknesses(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[str]:
-    """Late and overdue tasks by unit. Units without a year-end report come from
-    `missing_units`, which every layout states itself."""
-    tally = buckets(facts, now=now)
-    lines = []
-    for found, wording in _LATE.items():
-        entries = _in_directory_order(ctx, tally[found])
-        if entries:
-            per_unit = Counter(_unit_name(ctx, e.unit) for e in entries)
-            units = "; ".join(f"{name} ({n})" for name, n in per_unit.items())
-            lines.append(f"Có {len(entries)} nhiệm vụ {wording}: {units}.")
-    return lines
-
-
-def _said(ctx: PlanContext, facts: Facts, field: str) -> list[str]:
-    """'<unit>: <text>' from each unit's year-end report, then its activity reports, once
-    each; then the Office's revised text."""
-    reports = [e for e in facts.entries if e.report and e.payload is not None]
-    lines = [
-        f"{_unit_name(ctx, e.unit)}: {text}"
-        for e in _in_directory_order(ctx, reports)
-        if (text := e.text(field))
+    """Late and overdue tasks counted by unit, in one sentence. Units without a year-end
+    report come from `missing_units`, which every layout states itself."""
+    tally_ = buckets(facts, now=now)
+    late, overdue = tally_[Bucket.DONE_LATE], tally_[Bucket.OVERDUE]
+    if not late and not overdue:
+        return []
+    per_unit = Counter(unit_name(ctx, e.unit) for e in in_directory_order(ctx, late + overdue))
+    units = ", ".join(f"{name} ({n})" for name, n in per_unit.items())
+    return [
+        f"Còn {len(late) + len(overdue)} nhiệm vụ chưa bảo đảm thời hạn ({len(late)} nhiệm vụ "
+        f"hoàn thành quá hạn, {len(overdue)} nhiệm vụ chưa hoàn thành, đã quá hạn), tại: "
+        f"{units}."
     ]
-    return _unique([*lines, *facts.revision_lines(field)])
+
+
+def _grouped(ctx: PlanContext, facts: Facts, field: str) -> list[Grouped]:
+    """`field` of each unit's year-end and activity reports line by line, alike lines once
+    with the units that wrote them; then the Office's revised text."""
+    reports = [e for e in facts.entries if e.report and e.payload is not None]
+    items = [
+        (unit_name(ctx, e.unit), line)
+        for e in in_directory_order(ctx, reports)
+        for line in e.lines(field)
+    ]
+    return group_statements([*items, *(("", line) for line in facts.revision_lines(field))])
 
 
 def _directions(ctx: PlanContext, facts: Facts) -> list[str]:
@@ -237,30 +244,27 @@ def _next_year(text: str, year: int) -> str:
 
 
 def _recipients(ctx: PlanContext) -> list[str]:
-    """Nơi nhận as NĐ 30/2020 writes it: '- …;' on each line, '- ….' on the last."""
+    """Nơi nhận as NĐ 30/2020 writes it: '- …;' on each line, '- ….' on the last; the body
+    the report is addressed to ('Kính gửi') first, as '- Như trên;'."""
     texts = [a.text.rstrip(" ;.") for a in ctx.plan.recipients]
+    to = ctx.plan.reporting.consolidated_report.to
+    if ctx.plan.recipients and to in ctx.plan.recipients[0].units:
+        texts[0] = "Như trên"
     return [f"- {t};" for t in texts[:-1]] + [f"- {texts[-1]}."]
 
 
-def _signer_name(ctx: PlanContext) -> str:
+def _signer(ctx: PlanContext) -> dict[str, str]:
+    """Who signs, from the directory: the Director, or a deputy signing for the Director."""
     directory = ctx.directory
     code = ctx.plan.reporting.consolidated_report.signed_by
     found = directory.recipient(code) if code else None
     found = found or next((r for r in directory.recipients if r.role == "director"), None)
-    if found is None or canonical_name(found.name).startswith(_OFFICE_WORDS):
-        return ""
-    return found.name
-
-
-def _in_directory_order(ctx: PlanContext, entries: list[Entry]) -> list[Entry]:
-    """By unit as the directory lists them; a unit's year-end report before its activities."""
-    order = {u.code: i for i, u in enumerate(ctx.directory.units)}
-    return sorted(entries, key=lambda e: (order.get(e.unit, len(order)), not e.year_end, e.id))
-
-
-def _unit_name(ctx: PlanContext, code: str) -> str:
-    unit = ctx.directory.unit(code)
-    return unit.name if unit else code
+    deputy = found is not None and found.role == DEPUTY_ROLE
+    return {
+        "signer_on_behalf": ON_BEHALF if deputy else "",
+        "signer_title": DEPUTY_TITLE if deputy else SIGNER_TITLE,
+        "signer_name": found.person if found else "",
+    }
 
 
 def _unique(texts: Iterable[str]) -> list[str]:

@@ -15,7 +15,14 @@ from domain.clock import local_date
 from domain.mail import Attachment, Mailbox
 from domain.policy import Audience
 from domain.records import YEAR_END_ORIGIN
-from domain.report_draft import SETTLED_STATES, DraftAction, DraftState, ReportDraft, allowed
+from domain.report_draft import (
+    SETTLED_STATES,
+    DraftAction,
+    DraftSource,
+    DraftState,
+    ReportDraft,
+    allowed,
+)
 from domain.task import DONE_STATES, Task
 from domain.vi import dmy, long_date
 from domain.year_end import revision_key, unit_report_tasks, year_end_dates
@@ -28,12 +35,14 @@ from services.review import latest_draft
 from services.year_end import collection
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 ACTOR = "flow:year-end-report"
 
 
 def build_draft(ctx: PlanContext, *, now: datetime, folder: Path) -> ReportDraft:
     """The consolidated report as a draft for the Director: a new version when its content
-    changed since the last decision, the same draft otherwise (files rewritten in place)."""
+    changed since the last decision, the same draft otherwise (files rewritten in place).
+    A version the Office uploaded is the Director's to decide on: never rewritten."""
     data = build_report_data(ctx, now=now, draft=True)
     digest = hashlib.sha256(
         render_markdown(data.model_copy(update={"dated": date(ctx.plan.year, 1, 1)})).encode()
@@ -41,6 +50,9 @@ def build_draft(ctx: PlanContext, *, now: datetime, folder: Path) -> ReportDraft
     with ctx.app.uow() as uow:
         latest = uow.drafts.latest(plan=ctx.plan.code)
         if latest is not None and latest.state in SETTLED_STATES:
+            return latest
+        uploaded = latest is not None and latest.source is DraftSource.UPLOADED
+        if uploaded and latest is not None and latest.state is DraftState.DRAFT:
             return latest
         returned = latest is not None and latest.state is DraftState.RETURNED
         if latest is not None and returned and not _revised(uow, ctx, latest):
@@ -50,6 +62,7 @@ def build_draft(ctx: PlanContext, *, now: datetime, folder: Path) -> ReportDraft
             latest = ReportDraft(ctx.plan.code, version, DraftState.DRAFT, created_at=now)
             uow.drafts.save(latest)
         if latest.content_hash != digest:
+            data = data.model_copy(update={"version": latest.version})
             files = write_report_files(
                 data, folder, stem=f"report-{ctx.plan.year}-v{latest.version}"
             )
@@ -115,8 +128,9 @@ def _revised(uow: UnitOfWork, ctx: PlanContext, draft: ReportDraft) -> bool:
 
 
 def send_report(ctx: PlanContext, *, now: datetime) -> bool:
-    """Send the approved report to UBND tỉnh, Sở Nội vụ in copy (per Nơi nhận), the .docx
-    attached; tell the Office and the Director. Never twice: False when already sent."""
+    """Send the final report (numbered and dated by the văn thư) to UBND tỉnh, Sở Nội vụ in
+    copy (per Nơi nhận), its .docx and PDF attached; tell the Office and the Director. Never
+    twice: False when already sent or not final yet."""
     with ctx.app.uow() as uow:
         draft = uow.drafts.latest(plan=ctx.plan.code)
         if draft is None or not allowed(draft.state, DraftAction.SEND):
@@ -153,10 +167,14 @@ def _queue_report_mails(
     report: dict[str, Any],
     now: datetime,
 ) -> bool:
-    """The report to UBND tỉnh (the .docx attached) and the notice to the Office and the
-    Director; whether the report's mail was queued now."""
-    path = Path(draft.docx_path)
-    attachment = Attachment(path.name, DOCX, path.read_bytes())
+    """The report to UBND tỉnh (the final .docx and PDF attached, byte for byte the files
+    made final) and the notice to the Office and the Director; whether the report's mail
+    was queued now."""
+    attachments = tuple(
+        Attachment(Path(path).name, kind, Path(path).read_bytes())
+        for path, kind in ((draft.final_docx_path, DOCX), (draft.final_pdf_path, PDF))
+        if path
+    )
     sent = enqueue_mail(
         uow,
         ctx.mailer,
@@ -166,7 +184,7 @@ def _queue_report_mails(
         to=to,
         cc=cc,
         context={"greeting": to[0].name if to else "", "report": report},
-        attachments=(attachment,),
+        attachments=attachments,
     )
     office = ctx.mailer.audience(Audience.OFFICE, "")
     enqueue_mail(
@@ -203,13 +221,15 @@ def _report_values(
     final = year_end_dates(ctx.plan, ctx.app.calendar).final_due
     missing = collection(ctx, now=now).missing
     return {
-        "number_symbol": "…/BC-SKHCN",
+        "number_symbol": draft.number_symbol,
         "title": f"Kết quả thực hiện công tác tuyên truyền cải cách hành chính năm {ctx.plan.year}",
-        "date": dmy(local_date(now)),
+        "date": dmy(draft.issued_on or local_date(now)),
         "sent_at": local_time(now),
         "recipients": recipients,
         "to": recipients[0] if recipients else "",
         "deadline": long_date(final),
-        "filename": Path(draft.docx_path).name,
+        "filename": Path(draft.final_docx_path).name,
+        "pdf": Path(draft.final_pdf_path).name if draft.final_pdf_path else "",
+        "signed_by": draft.signed_by,
         "missing": missing,
     }

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from domain.calendar import WorkingCalendar
 from domain.clock import local_date
-from domain.policy import Stage, stage_label
+from domain.policy import STAGE_LABELS_VI, NoticeKind, Stage, stage_label
 from domain.records import Evidence as StoredEvidence
 from domain.records import Submission
 from domain.report import UnitAppendix, UnitTaskLine
-from domain.status import Bucket, bucket
+from domain.status import BUCKET_LABELS_VI, Bucket, bucket, tally
 from domain.task import DONE_STATES, Task, TaskState
 from domain.units import Unit
+from domain.vi import dmy
 from domain.year_end import YEAR_END, YEAR_END_TITLE, reporting_units
 from services.context import PlanContext
 from services.ports import UnitOfWork
+
+YEAR_END_STAGE = "Báo cáo năm của các phòng, đơn vị"
+
+# A line of a year-end report about one form, as the prefilled form writes it: "HT4. …".
+_FORM_TAG = re.compile(r"^HT\s*(\d+)\s*[.:)]\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,12 +59,18 @@ class Entry:
         value = (self.payload or {}).get(field, "")
         return " ".join(str(value).split())
 
+    def lines(self, field: str) -> list[str]:
+        """A text field of the latest submission, line by line, blank lines left out."""
+        value = str((self.payload or {}).get(field, "") or "")
+        return [" ".join(line.split()) for line in value.splitlines() if line.strip()]
+
 
 @dataclass(frozen=True)
 class Evidence:
     task_id: int
     text: str  # the URL, or "tệp: <filename>"
     topics: tuple[str, ...]
+    is_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +138,8 @@ def _evidence_item(row: StoredEvidence) -> Evidence | None:
         text = f"tệp: {row.filename}"
     else:
         return None
-    return Evidence(row.task_id, text, tuple(str(t) for t in row.topics or []))
+    topics = tuple(str(t) for t in row.topics or [])
+    return Evidence(row.task_id, text, topics, is_file=row.kind == "file")
 
 
 def _revision(uow: UnitOfWork, revisions: list[tuple[int, Task]]) -> dict[str, Any] | None:
@@ -192,6 +207,7 @@ def _task_lines(
         lines.append(
             UnitTaskLine(
                 activity=titles.get(task.key.activity, task.key.activity),
+                form="" if entry.year_end else task.key.activity,
                 stage=stage_label(task.key.stage, task.key.seq),
                 due=task.due_on,
                 bucket=found,
@@ -209,3 +225,77 @@ def buckets(facts: Facts, *, now: datetime) -> dict[Bucket, list[Entry]]:
         if found is not None:
             out[found].append(entry)
     return out
+
+
+def in_directory_order(ctx: PlanContext, entries: list[Entry]) -> list[Entry]:
+    """By unit as the directory lists them; a unit's year-end report before its activities."""
+    order = {u.code: i for i, u in enumerate(ctx.directory.units)}
+    return sorted(entries, key=lambda e: (order.get(e.unit, len(order)), not e.year_end, e.id))
+
+
+def unit_name(ctx: PlanContext, code: str) -> str:
+    unit = ctx.directory.unit(code)
+    return unit.name if unit else code
+
+
+@dataclass
+class Said:
+    """What the units wrote about one form (or, under "", about the plan as a whole)."""
+
+    content: list[tuple[str, str]] = field(default_factory=list)
+    estimate: list[tuple[str, str]] = field(default_factory=list)
+
+
+def said_by_form(ctx: PlanContext, facts: Facts) -> defaultdict[str, Said]:
+    """(unit, text) of every report by form code: an activity's report under its form, a
+    year-end report line by line, under the form its "HT<n>." names, else under ""."""
+    codes = {str(a.number): a.code for a in ctx.plan.activities}
+    said: defaultdict[str, Said] = defaultdict(Said)
+    reports = [e for e in facts.entries if e.report and e.payload is not None]
+    for entry in in_directory_order(ctx, reports):
+        name = unit_name(ctx, entry.unit)
+        for code, text in _routed(entry, "content", codes):
+            said[code].content.append((name, text))
+        for code, text in _routed(entry, "estimate", codes):
+            said[code].estimate.append((name, text))
+    return said
+
+
+def _routed(entry: Entry, field: str, codes: dict[str, str]) -> list[tuple[str, str]]:
+    if not entry.year_end:
+        text = entry.text(field)
+        return [(entry.task.key.activity, text)] if text else []
+    routed = []
+    for line in entry.lines(field):
+        tag = _FORM_TAG.match(line)
+        code = codes.get(tag.group(1), "") if tag else ""
+        routed.append((code, line[tag.end() :] if tag and code else line))
+    return routed
+
+
+def internal_lines(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[str]:
+    """The Office's own figures: reminders and chasers sent, tasks by stage and bucket."""
+    live = [e for e in facts.activity_entries() if e.task.state is not TaskState.CANCELLED]
+    done = [e for e in live if e.task.state in DONE_STATES]
+    notices = facts.notices
+    lines = [
+        f"Đã gửi {notices.get(NoticeKind.REMINDER, 0)} lượt nhắc việc, "
+        f"{notices.get(NoticeKind.OVERDUE, 0)} lượt đôn đốc và "
+        f"{notices.get(NoticeKind.ESCALATION, 0)} lượt báo cáo Giám đốc về nhiệm vụ quá hạn.",
+        f"Đến ngày {dmy(local_date(now))}, đã tiếp nhận kết quả {len(done)}/{len(live)} "
+        "nhiệm vụ của các hình thức tuyên truyền.",
+    ]
+    for stage in Stage:
+        tasks = [e.task for e in facts.activity_entries() if e.task.key.stage is stage]
+        lines += _stage_line(STAGE_LABELS_VI[stage], tasks, now)
+    reports = [e.task for e in facts.year_end_reports().values()]
+    return lines + _stage_line(YEAR_END_STAGE, reports, now)
+
+
+def _stage_line(label: str, tasks: list[Task], now: datetime) -> list[str]:
+    counted = tally(tasks, now)
+    total = sum(counted.values())
+    if not total:
+        return []
+    parts = ", ".join(f"{counted[b]} {BUCKET_LABELS_VI[b].lower()}" for b in Bucket)
+    return [f"Giai đoạn {label}: {total} nhiệm vụ ({parts})."]

@@ -101,6 +101,21 @@ class StackSettings(BaseModel):
     work_pool: str = "cchc-local"
 
 
+class ReportSettings(BaseModel):
+    """The consolidated report's own deadlines, in working days before UBND tỉnh's."""
+
+    draft_days_before: int = Field(default=10, ge=1)  # the draft is ready by then
+    decision_days_before: int = Field(default=2, ge=1)  # the Director has decided by then
+
+
+class SigningSettings(BaseModel):
+    """The Sở's certificate the final PDF is signed with (PKCS#12); none configured: the
+    PDF goes unsigned and the Office is told."""
+
+    p12_path: Path | None = None  # CCHC_SIGNING__P12_PATH
+    passphrase: SecretStr | None = None  # CCHC_SIGNING__PASSPHRASE
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CCHC_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -121,3 +136,5 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     portal: PortalSettings = PortalSettings()
     stack: StackSettings = StackSettings()
+    report: ReportSettings = ReportSettings()
+    signing: SigningSettings = SigningSettings()

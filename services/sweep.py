@@ -12,6 +12,7 @@ from services import uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
 from services.notices import send_due_notices
+from services.report_ladder import report_deadline_notices
 
 
 @dataclass
@@ -35,8 +36,10 @@ class SweepReport:
 
 
 def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
+    """The ladder rungs due now: the tasks', then the consolidated report's own."""
     with ctx.app.uow() as uow:
-        return asdict(send_due_notices(uow, ctx.mailer, now=now))
+        fired = asdict(send_due_notices(uow, ctx.mailer, now=now))
+    return {**fired, "report_deadlines": report_deadline_notices(ctx, now=now)}
 
 
 def deliver(ctx: PlanContext, *, now: datetime) -> dict[str, int]:

@@ -28,6 +28,10 @@ class DraftSeen:
     state: str
     docx_path: str
     markdown: str
+    number_symbol: str = ""
+    final_docx_path: str = ""  # the final as sent (numbered, no DỰ THẢO)
+    final_pdf_path: str = ""
+    signed_by: str = ""
 
 
 class ReplayReads:
@@ -85,4 +89,13 @@ class ReplayReads:
             row = session.scalars(query).first()
             if row is None:
                 return None
-            return DraftSeen(row.version, row.state, row.docx_path, row.markdown)
+            return DraftSeen(
+                row.version,
+                row.state,
+                row.docx_path,
+                row.markdown,
+                row.number_symbol,
+                row.final_docx_path,
+                row.final_pdf_path,
+                row.signed_by,
+            )

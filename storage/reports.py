@@ -3,15 +3,21 @@ draft versions with the Director's decision on each."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
-from domain.report_draft import DraftState, ReportDraft
-from storage.tables import ActivityReportRow, ActivityRow, PlanRow, ReportDraftRow
+from domain.report_draft import DraftSource, DraftState, ReportDraft
+from storage.tables import (
+    ActivityReportRow,
+    ActivityRow,
+    OutgoingNumberRow,
+    PlanRow,
+    ReportDraftRow,
+)
 
 
 class ActivityReports:
@@ -87,7 +93,54 @@ class ReportDrafts:
         row.content_hash, row.markdown, row.html = draft.content_hash, draft.markdown, draft.html
         row.docx_path, row.comments = draft.docx_path, draft.comments
         row.decided_by, row.decided_at = draft.decided_by, draft.decided_at
+        row.source, row.number_symbol, row.issued_on = (
+            draft.source.value,
+            draft.number_symbol,
+            draft.issued_on,
+        )
+        row.final_docx_path, row.final_pdf_path = draft.final_docx_path, draft.final_pdf_path
+        row.signed_by = draft.signed_by
         self.session.add(row)
+        self.session.flush()
+
+    def number_holder(self, *, year: int, number: int) -> str | None:
+        """What holds `number` in the outgoing register of `year` ("<plan> report#v2"), or
+        None when it is free."""
+        row = self.session.execute(
+            select(PlanRow.code, OutgoingNumberRow.document)
+            .join(PlanRow, OutgoingNumberRow.plan_id == PlanRow.id)
+            .where(OutgoingNumberRow.year == year, OutgoingNumberRow.number == number)
+        ).first()
+        return f"{row[0]} {row[1]}" if row else None
+
+    def register(
+        self,
+        *,
+        plan: str,
+        number: int,
+        number_symbol: str,
+        issued_on: date,
+        document: str,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """Enter `number` in the outgoing register of `issued_on`'s year; the unique key
+        (year, number) refuses a number given twice, even by two clerks at once."""
+        plan_id = self._plan_id(plan)
+        if plan_id is None:
+            raise NotFound(f"plan {plan!r}")
+        self.session.add(
+            OutgoingNumberRow(
+                year=issued_on.year,
+                number=number,
+                number_symbol=number_symbol,
+                issued_on=issued_on,
+                plan_id=plan_id,
+                document=document,
+                recorded_at=at,
+                recorded_by=by,
+            )
+        )
         self.session.flush()
 
 
@@ -104,4 +157,10 @@ def _draft(plan: str, row: ReportDraftRow) -> ReportDraft:
         comments=row.comments or "",
         decided_by=row.decided_by or "",
         decided_at=row.decided_at,
+        source=DraftSource(row.source),
+        number_symbol=row.number_symbol,
+        issued_on=row.issued_on,
+        final_docx_path=row.final_docx_path,
+        final_pdf_path=row.final_pdf_path,
+        signed_by=row.signed_by,
     )

@@ -193,6 +193,30 @@ class ReportDraftRow(Base):
     decided_by: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime | None] = mapped_column(Stamp)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+    source: Mapped[str] = mapped_column(String(16), default="generated")  # | uploaded
+    number_symbol: Mapped[str] = mapped_column(String(40), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    final_docx_path: Mapped[str] = mapped_column(Text, default="")
+    final_pdf_path: Mapped[str] = mapped_column(Text, default="")
+    signed_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class OutgoingNumberRow(Base):
+    """The outgoing register (sổ đăng ký văn bản đi) as far as cchc issues documents: a
+    number is given once a year (numbering restarts on 1 January, NĐ 30/2020 Điều 15)."""
+
+    __tablename__ = "outgoing_numbers"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    number_symbol: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date] = mapped_column(Date)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    document: Mapped[str] = mapped_column(String(200))  # "report#v2"
+    recorded_at: Mapped[datetime] = mapped_column(Stamp)
+    recorded_by: Mapped[str] = mapped_column(String(200))
 
 
 class OutboxRow(Base):

@@ -253,7 +253,8 @@ def year_end_diagram(plan: Plan, *, directory: UnitDirectory, calendar: WorkingC
 
 
 def _year_end_tail(build: _Builder, gate: Node) -> None:
-    """Consolidate, the Director's approval gate (returned: revise), send to UBND tỉnh."""
+    """Consolidate, the Director's approval gate (returned: revise), the văn thư's number
+    and date, send to UBND tỉnh."""
     diagram, plan, office, director = build.diagram, build.plan, build.office, build.director
     final = plan.reporting.consolidated_report
     build_report = diagram.add(
@@ -273,17 +274,25 @@ def _year_end_tail(build: _Builder, gate: Node) -> None:
     )
     decide = diagram.add("exclusiveGateway", "Phê duyệt?", lane=director, col=6)
     revise = diagram.add("userTask", "Chỉnh sửa theo ý kiến Giám đốc", lane=office, col=6)
+    register = diagram.add(
+        "userTask",
+        "Cấp số, ngày ban hành; ký số",
+        lane=office,
+        col=7,
+        documentation="Văn thư cấp số và ngày; bản Word và PDF ký số được tạo từ bản đã duyệt",
+    )
     send = diagram.add(
         "sendTask",
         "Gửi UBND tỉnh, đồng gửi Sở Nội vụ",
         lane=office,
-        col=7,
+        col=8,
         documentation="Nơi nhận: " + "; ".join(a.text for a in plan.recipients),
     )
-    end = diagram.add("endEvent", "Đã gửi báo cáo", lane=office, col=8)
+    end = diagram.add("endEvent", "Đã gửi báo cáo", lane=office, col=9)
     for source, target in ((gate, build_report), (build_report, approve), (approve, decide)):
         diagram.connect(source, target)
-    decide.default = diagram.connect(decide, send, name="Đồng ý").id
+    decide.default = diagram.connect(decide, register, name="Đồng ý").id
     diagram.connect(decide, revise, name="Trả lại", condition="not approved")
     diagram.connect(revise, approve)
+    diagram.connect(register, send)
     diagram.connect(send, end)

@@ -9,17 +9,21 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from domain.consolidate import Grouped
 from domain.report import (
     RESULT_COUNTS,
     FormResult,
+    MatrixRow,
     ReportData,
+    Tally,
+    appendix_reference,
     coverage,
     dateline,
+    draft_mark,
     figures,
     totals,
+    unit_matrix,
 )
-from domain.status import BUCKET_LABELS_VI
-from domain.vi import dmy
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -32,6 +36,7 @@ HEADINGS = {
     "directions": "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ",
     "proposals": "V. ĐỀ XUẤT, KIẾN NGHỊ",
     "appendix": "PHỤ LỤC",
+    "internal": "Số liệu nội bộ (không gửi UBND tỉnh)",
 }
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -43,19 +48,20 @@ MISSING = "Chưa gửi báo cáo"
 RECEIVED = "Đã gửi báo cáo"
 RECIPIENTS_LABEL = "Nơi nhận:"
 CAUSES_LABEL = "Nguyên nhân:"
-EVIDENCE_LABEL = "Minh chứng:"
-NO_TASKS = "Không có nhiệm vụ được giao"
+EVIDENCE_LABEL = "Minh chứng: "
+EVIDENCE_ANNEX = "(danh mục chi tiết tại Phụ lục Excel kèm theo)"
+NOTHING_REPORTED = "Chưa có báo cáo kết quả của đơn vị."
 EMPTY = "(Chưa có nội dung.)"
-APPENDIX_TITLE = "TÌNH HÌNH THỰC HIỆN NHIỆM VỤ CỦA CÁC PHÒNG, ĐƠN VỊ"
-APPENDIX_HEADER = (
-    "TT",
-    "Phòng, đơn vị",
-    "Báo cáo năm",
-    "Nhiệm vụ (hình thức tuyên truyền)",
-    "Giai đoạn",
-    "Hạn",
-    "Tình trạng",
-    "Quá hạn (ngày)",
+SEVERAL_UNITS = "Các phòng, đơn vị: "
+SAME_UNITS = "Các phòng, đơn vị nêu trên: "
+GENERAL_LABEL = "Theo báo cáo năm của các phòng, đơn vị:"
+APPENDIX_TITLE = "TÌNH HÌNH THỰC HIỆN NHIỆM VỤ CỦA CÁC PHÒNG, ĐƠN VỊ THEO HÌNH THỨC TUYÊN TRUYỀN"
+NO_TASK = "–"
+APPENDIX_LEGEND = (
+    "Mỗi ô: số nhiệm vụ hoàn thành đúng hạn / hoàn thành quá hạn / đang thực hiện trong hạn / "
+    "chưa hoàn thành, quá hạn; “–”: không có nhiệm vụ. HT1, HT2, …: hình thức tuyên truyền "
+    "theo thứ tự tại mục II của báo cáo. Cột “Quá hạn”: số nhiệm vụ hoàn thành quá hạn hoặc "
+    "chưa hoàn thành, quá hạn (tổng số ngày làm việc quá hạn)."
 )
 
 
@@ -71,8 +77,10 @@ class Labelled:
 class FormView:
     heading: str
     facts: list[Labelled]
-    summary: list[str]
-    links: list[str]
+    done: list[str]
+    estimate_label: str
+    estimates: list[str]
+    evidence: Labelled
 
 
 @dataclass(frozen=True)
@@ -84,12 +92,12 @@ class TableView:
 
 
 @dataclass(frozen=True)
-class UnitView:
-    number: int
-    name: str
-    status: str
-    missing: bool
-    tasks: list[list[str]]
+class MatrixView:
+    header: list[str]
+    rows: list[list[str]]
+    missing: list[bool]  # per row: the unit sent no year-end report
+    total: list[str]
+    legend: str
 
 
 @dataclass(frozen=True)
@@ -97,11 +105,15 @@ class ReportView:
     """The report as the words to print, in order; layouts only place and style them."""
 
     data: ReportData
+    draft_line: str  # "" for a final
     dateline: str
     number_line: str
     addressee_line: str
     direction: list[str]
-    missing_note: Labelled | None
+    missing_note: str
+    general: list[str]
+    general_estimates: list[str]
+    estimate_label: str
     forms: list[FormView]
     figures: TableView
     coverage: TableView | None
@@ -110,49 +122,95 @@ class ReportView:
     causes: list[str]
     directions: list[str]
     proposals: list[str]
+    signer: list[str]  # the lines above the blank space left for signature and seal
     appendix_caption: str
-    appendix: list[UnitView]
+    appendix: MatrixView
 
 
 def build_view(data: ReportData) -> ReportView:
     missing = data.missing()
+    until = f"Ước thực hiện đến hết năm {data.year}:"
     return ReportView(
         data=data,
+        draft_line=draft_mark(data.version) if data.draft else "",
         dateline=dateline(place=data.place, dated=data.dated),
         number_line=f"Số: {data.number_symbol}",
         addressee_line=f"Kính gửi: {data.addressee.rstrip('.')}.",
         direction=data.direction or [EMPTY],
-        missing_note=_missing_note(missing),
-        forms=[_form_view(f) for f in data.forms],
+        missing_note=_missing_note(data, missing),
+        general=_items(data.general),
+        general_estimates=_items(data.general_estimates, named_above=_units(data.general)),
+        estimate_label=until,
+        forms=[_form_view(f, until) for f in data.forms],
         figures=_figures_table(data),
         coverage=_coverage_table(data),
         strengths=data.strengths or [EMPTY],
         weaknesses=[*data.weaknesses, *_missing_weakness(missing, data.year)] or [EMPTY],
-        causes=data.causes,
+        causes=said_all(data.causes),
         directions=data.directions or [EMPTY],
-        proposals=data.proposals or [EMPTY],
-        appendix_caption=f"(Kèm theo Báo cáo số {data.number_symbol} ngày {dmy(data.dated)})",
-        appendix=_appendix(data),
+        proposals=said_all(data.proposals) or [EMPTY],
+        signer=[line for line in (data.signer_on_behalf, data.signer_title) if line],
+        appendix_caption=appendix_reference(data),
+        appendix=_matrix(data),
     )
 
 
-def _missing_note(missing: list[str]) -> Labelled | None:
+def said(statement: Grouped, *, named_above: frozenset[str] = frozenset()) -> str:
+    """A statement with who wrote it: 'A: …' for one unit, 'Các phòng, đơn vị: A, B: …'
+    for several, the text alone for the Office's own wording. Several units all just named
+    in `named_above` are not listed again."""
+    text = statement.text.rstrip(" ,;:")
+    text = text if text.endswith((".", "!", "?", "…")) else f"{text}."
+    units = statement.units
+    if not units:
+        return text
+    if len(units) == 1:
+        return f"{units[0]}: {text}"
+    if len(units) > 2 and set(units) == named_above:
+        return f"{SAME_UNITS}{text}"
+    return f"{SEVERAL_UNITS}{', '.join(units)}: {text}"
+
+
+def said_all(statements: list[Grouped], *, named_above: frozenset[str] = frozenset()) -> list[str]:
+    return [said(s, named_above=named_above) for s in statements]
+
+
+def _items(statements: list[Grouped], *, named_above: frozenset[str] = frozenset()) -> list[str]:
+    return [f"- {s}" for s in said_all(statements, named_above=named_above)]
+
+
+def _units(statements: list[Grouped]) -> frozenset[str]:
+    return frozenset(u for g in statements for u in g.units)
+
+
+def _missing_note(data: ReportData, missing: list[str]) -> str:
+    """The units without a year-end report, named once; what they reported during the year
+    is still counted, and the sentence says so."""
     if not missing:
-        return None
-    names = "; ".join(missing)
-    return Labelled(
-        f"{MISSING}: ", f"{names}. Số liệu dưới đây chưa bao gồm kết quả của các đơn vị này."
+        return ""
+    names = ", ".join(missing)
+    reported = {u for f in data.forms for g in [*f.done, *f.estimates] for u in g.units}
+    if not reported & set(missing):
+        return (
+            f"Các đơn vị chưa gửi báo cáo năm: {names}; các đơn vị này chưa báo cáo kết quả "
+            "các hình thức tuyên truyền trong năm."
+        )
+    return (
+        f"Các đơn vị chưa gửi báo cáo năm: {names}; kết quả các hình thức tuyên truyền mà các "
+        "đơn vị này đã báo cáo trong năm vẫn được tổng hợp trong báo cáo này."
     )
 
 
 def _missing_weakness(missing: list[str], year: int) -> list[str]:
     if not missing:
         return []
-    names = "; ".join(missing)
-    return [f"Còn đơn vị chưa gửi báo cáo kết quả thực hiện năm {year}: {names}."]
+    return [
+        f"Còn {len(missing)} phòng, đơn vị chưa gửi báo cáo kết quả thực hiện Kế hoạch năm "
+        f"{year} (nêu tại mục II)."
+    ]
 
 
-def _form_view(form: FormResult) -> FormView:
+def _form_view(form: FormResult, until: str) -> FormView:
     facts = [Labelled("Đơn vị chủ trì: ", f"{', '.join(form.lead)}.")]
     if form.coordinating:
         facts.append(Labelled("Đơn vị phối hợp: ", f"{', '.join(form.coordinating)}."))
@@ -163,9 +221,20 @@ def _form_view(form: FormResult) -> FormView:
     return FormView(
         heading=f"{form.number}. {form.title}",
         facts=facts,
-        summary=form.summary or ["Chưa có báo cáo kết quả của đơn vị."],
-        links=form.links,
+        done=_items(form.done) or [f"- {NOTHING_REPORTED}"],
+        estimate_label=until,
+        estimates=_items(form.estimates, named_above=_units(form.done)),
+        evidence=Labelled(EVIDENCE_LABEL, _evidence(form)),
     )
+
+
+def _evidence(form: FormResult) -> str:
+    found = [
+        f"{n} {kind}"
+        for n, kind in ((form.evidence_links, "đường dẫn"), (form.evidence_files, "tệp"))
+        if n
+    ]
+    return f"{', '.join(found)} {EVIDENCE_ANNEX}." if found else "chưa có."
 
 
 def _form_columns(data: ReportData) -> list[str]:
@@ -210,22 +279,33 @@ def _topic_number(code: str) -> str:
     return f"{code[:-2]}đ" if code.endswith("dd") else code
 
 
-def _appendix(data: ReportData) -> list[UnitView]:
-    missing = set(data.missing())
-    return [
-        UnitView(
-            number=i,
-            name=u.unit,
-            status=MISSING if u.unit in missing else RECEIVED,
-            missing=u.unit in missing,
-            tasks=[
-                [t.activity, t.stage, dmy(t.due), BUCKET_LABELS_VI[t.bucket], str(t.days_late)]
-                for t in u.tasks
-            ]
-            or [[NO_TASKS, "", "", "", ""]],
-        )
-        for i, u in enumerate(data.appendix_units(), start=1)
-    ]
+def _matrix(data: ReportData) -> MatrixView:
+    rows, total = unit_matrix(data)
+    header = ["TT", "Phòng, đơn vị", "Báo cáo năm", *(f"HT{f.number}" for f in data.forms)]
+    return MatrixView(
+        header=[*header, "Tổng cộng", "Quá hạn"],
+        rows=[_matrix_row(str(i), row) for i, row in enumerate(rows, start=1)],
+        missing=[not row.report_received for row in rows],
+        total=_matrix_row("", total, received=sum(r.report_received for r in rows)),
+        legend=APPENDIX_LEGEND,
+    )
+
+
+def _matrix_row(number: str, row: MatrixRow, *, received: int | None = None) -> list[str]:
+    """A unit's row; the total row (`received` given) counts the year-end reports in."""
+    status = RECEIVED if row.report_received else MISSING
+    if received is not None:
+        status = f"{received} báo cáo"
+    late = row.total.late + row.total.overdue
+    delay = f"{late} ({row.total.days_late} ngày)" if late else "0"
+    cells = [_cell(c) for c in row.cells]
+    return [number, row.unit, status, *cells, _cell(row.total), delay]
+
+
+def _cell(found: Tally | None) -> str:
+    if found is None:
+        return NO_TASK
+    return f"{found.on_time}/{found.late}/{found.in_progress}/{found.overdue}"
 
 
 _MD_SPECIAL = re.compile(r"([\\<>\[\]`*_])")
@@ -266,10 +346,10 @@ def _environment() -> Environment:
         draft_label=DRAFT,
         rehearsal_label=REHEARSAL,
         recipients_label=RECIPIENTS_LABEL,
+        general_label=GENERAL_LABEL,
         causes_label=CAUSES_LABEL,
         evidence_label=EVIDENCE_LABEL,
         appendix_title=APPENDIX_TITLE,
-        appendix_header=APPENDIX_HEADER,
     )
     return env
 

@@ -154,14 +154,18 @@ def _resume_decided_drafts(ctx: PlanContext) -> int:
     draft = review.latest_draft(ctx)
     for run_id, key in year_end_gates(ctx.plan.code):
         moved = draft is not None and (
-            (key.kind is DraftGate.DIRECTOR and draft.state != DraftState.DRAFT)
+            (
+                key.kind is DraftGate.DIRECTOR
+                and (draft.state != DraftState.DRAFT or draft.version != key.number)
+            )
+            or (key.kind is DraftGate.REGISTRY and draft.state != DraftState.APPROVED)
             or (
                 key.kind is DraftGate.REVISION
                 and report_draft.revision_in(ctx, version=draft.version)
             )
         )
         if moved:
-            resume(run_id, note="đối soát: Giám đốc hoặc Văn phòng đã xử lý dự thảo")
+            resume(run_id, note="đối soát: Giám đốc, Văn phòng hoặc văn thư đã xử lý báo cáo")
             resumed += 1
     return resumed
 

@@ -128,6 +128,37 @@ def test_the_report_went_out_naming_the_silent_unit(replayed: tuple[Path, dict[s
     assert (out / "schedule.json").exists()
 
 
+def test_the_report_sent_is_the_numbered_final_byte_for_byte(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    """out/report-2025.docx (and .pdf where LibreOffice is installed) are the files the mail
+    to UBND tỉnh carries: numbered by the văn thư, no DỰ THẢO; the drafts stay in reports/."""
+    out, summary = replayed
+    number = summary["report"]["number_symbol"]
+    assert number.endswith("/BC-SKHCN")
+    assert number.split("/")[0].isdigit()
+    [sent] = [
+        m
+        for f in sorted((out / "mail").glob("*.eml"))
+        if "Báo cáo số"
+        in str((m := message_from_bytes(f.read_bytes(), policy=policy.default))["Subject"])
+        and "ubnd" in str(m["To"]).lower()
+    ]
+    attached = {str(a.get_filename()): a.get_content() for a in sent.iter_attachments()}
+    docx_name = next(name for name in attached if name.endswith(".docx"))
+    assert attached[docx_name] == (out / "report-2025.docx").read_bytes()
+    final = docx.Document(str(out / "report-2025.docx"))
+    text = "\n".join(p.text for p in final.paragraphs)
+    cells = "\n".join(c.text for t in final.tables for r in t.rows for c in r.cells)
+    assert "DỰ THẢO" not in text + cells
+    assert f"Số: {number}" in cells
+    assert list((out / "reports").glob("report-2025-v*.docx"))  # the drafts, kept
+    if summary["report"]["pdf"]:
+        pdf_name = next(name for name in attached if name.endswith(".pdf"))
+        assert attached[pdf_name] == (out / "report-2025.pdf").read_bytes()
+        assert summary["report"]["pdf_signed_by"]  # the demo's throw-away certificate
+
+
 def test_the_replay_keeps_every_file_under_its_folder(tmp_path: Path) -> None:
     """Database, mail, reports and evidence files all under OUT: the replay's morning sweep
     clears unreferenced evidence files in its own store, never in the Office's."""

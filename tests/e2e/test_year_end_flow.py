@@ -1,5 +1,6 @@
 """The year-end flow as a deployment run: it suspends for the units, then for the Director,
-sends the report once approved, and a second run sends nothing again."""
+then for the văn thư's number and date, sends the final report once, and a second run sends
+nothing again."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from domain.task import TaskKey, TaskState
 from domain.year_end import YEAR_END
 from flows import common
 from flows.year_end import year_end_report
-from services import review
+from services import report_final, review
 from services.tasks import submit
 from storage.tables import OutboxRow, TaskRow
 from storage.uow import session_of
@@ -88,6 +89,14 @@ def test_units_then_the_director_then_the_report_once(loaded: str, tmp_path: Any
     assert (name, key) == ("Suspended", "director-1-0-1")  # all in: the draft waits
     assert report_mails() == []
     review.decide(ctx, 1, approve=True, comments="", at=COLLECTING, by="director:gd")
+    resume_flow_run(run.id, run_input={"submission_ids": []})
+    name, key = step(run.id, params)
+    assert (name, key) == ("Suspended", "registry-1-0-1")  # approved: the văn thư numbers it
+    assert report_mails() == []
+    final = report_final.finalize(
+        ctx, number=312, issued_on=COLLECTING.date(), by="office:vanthu", now=COLLECTING
+    )
+    assert final.number_symbol == "312/BC-SKHCN"
     resume_flow_run(run.id, run_input={"submission_ids": []})
     assert step(run.id, params)[0] == "Completed"
     assert sorted(report_mails()) == ["report_sent", "report_submitted"]

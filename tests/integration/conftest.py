@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 
+from documents.report.pdf import soffice_path
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, FixedClock
 from domain.plan import Plan
@@ -19,6 +21,19 @@ from services.settings import MailSettings, Settings
 from storage.migrate import upgrade
 
 MORNING = datetime(2025, 4, 1, 8, 0, tzinfo=LOCAL_TZ)  # a Tuesday, inside office hours
+
+
+@pytest.fixture
+def soffice() -> str:
+    """LibreOffice's soffice; the test is skipped without it, unless CI requires it."""
+    found = soffice_path()
+    if found is None:
+        if os.environ.get("CCHC_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("CCHC_REQUIRE_LIBREOFFICE=1 but LibreOffice (soffice) is not installed")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed; .ci/run installs libreoffice-writer-nogui"
+        )
+    return found
 
 
 @dataclass

@@ -45,14 +45,20 @@ _HASHES = {
 }
 
 
-def portal_client(world: World, uploads: Path, **portal: object) -> TestClient:
-    """A client of a portal over `world`'s database, with one Office and one Director login."""
+def portal_client(
+    world: World, uploads: Path, *, report_dir: Path | None = None, **portal: object
+) -> TestClient:
+    """A client of a portal over `world`'s database, with one Office and one Director login
+    (the report's files under `report_dir`, the settings' folder if none)."""
     accounts = {
         name: Account(role=role, name=name, password_hash=hashed)
         for name, (role, hashed) in _HASHES.items()
     }
     settings = world.app.settings.model_copy(
-        update={"portal": PortalSettings(accounts=accounts, upload_dir=uploads, **portal)}
+        update={
+            "portal": PortalSettings(accounts=accounts, upload_dir=uploads, **portal),
+            "report_dir": report_dir or world.app.settings.report_dir,
+        }
     )
     world.clock.set(datetime(2025, 4, 8, 9, 0, tzinfo=LOCAL_TZ))
     return TestClient(create_app(settings, clock=world.clock), follow_redirects=False)

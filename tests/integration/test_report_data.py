@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from documents.report.files import write_report_files
 from documents.report.text import render_markdown
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
+from domain.consolidate import Grouped, statement_key
 from domain.policy import Role, Stage
-from domain.report import FormResult, ReportData, UnitAppendix
+from domain.report import FormResult, ReportData, UnitAppendix, unit_matrix
 from domain.status import Bucket
 from domain.task import Task, TaskKey
 from domain.units import UnitDirectory
@@ -31,6 +33,17 @@ from services.year_end import open_unit_reports
 from tests.integration.conftest import World
 
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=LOCAL_TZ)  # a Thursday after the 14/11 cut-off
+SILENT = "TTUD"  # the unit that sends no year-end report in `the_whole_year`
+TEXT_FIELDS = ("content", "difficulties", "proposals", "estimate")
+DIFFICULTIES = [
+    "Nhân lực làm công tác tuyên truyền còn kiêm nhiệm.",
+    "Kinh phí cho hoạt động tuyên truyền còn hạn chế",
+    "nhân lực làm công tác tuyên truyền còn KIÊM NHIỆM",
+]
+PROPOSALS = [
+    "Đề nghị bố trí kinh phí tập huấn kỹ năng viết tin bài.",
+    "Đề nghị tăng cường phối hợp với Báo Quảng Ngãi.",
+]
 BULLETINS_CDS = TaskKey("bulletins", "CDS", Stage.REPORT)  # due Friday 14/11/2025
 BULLETINS_VP = TaskKey("bulletins", "VP", Stage.REPORT)
 ISO_TRAINING = TaskKey("iso-training", "TDC", Stage.REPORT)  # due Monday 14/7/2025
@@ -78,6 +91,53 @@ def open_year_end(world: World, extra: list[Task] | None = None) -> None:
         uow.commit()
 
 
+def the_whole_year(world: World) -> None:
+    """Every activity report handed in (one in five two days late) and every unit's year-end
+    report but SILENT's, worded as the demo's units word them: one line each, often alike."""
+    with world.app.uow() as uow:
+        reports = [t for t in uow.tasks.find(plan=world.plan.code) if t.key.stage is Stage.REPORT]
+    numbers = {a.code: a.number for a in world.plan.activities}
+    lines: dict[str, list[str]] = {}
+    for n, task in enumerate(sorted(reports, key=lambda t: str(t.key))):
+        key, late = task.key, 2 if n % 5 == 0 else 0
+        content = f"Kết quả thực hiện đạt yêu cầu của Kế hoạch ({key.unit}, {task.due_on:%d/%m})"
+        body = payload(
+            content,
+            counts={"news": n % 7 + 1, "events": n % 3, "participants": 20 + n % 80},
+            difficulties=DIFFICULTIES[n % 3] if n % 2 == 0 else "",
+            proposals=PROPOSALS[n % 2] if n % 4 == 0 else "",
+            estimate="Ước thực hiện đến hết năm: duy trì như hiện nay.",
+        )
+        url = f"https://skhcn.example.invalid/{key.activity}/{n}"
+        link: dict[str, Any] = {"kind": "link", "url": url, "topics": []}
+        file: dict[str, Any] = {"kind": "file", "sha256": f"{n:064x}", "filename": "bien-ban.pdf"}
+        evidence = [link, *([file | {"topics": []}] if n % 2 else [])]
+        hand_in(world, key, date.fromordinal(task.due_on.toordinal() + late), body, evidence)
+        lines.setdefault(key.unit, []).append(f"HT{numbers[key.activity]}. {content}")
+    open_year_end(world)
+    for unit, said in lines.items():
+        if unit == SILENT:
+            continue
+        text = "\n".join([*said, f"Đơn vị {unit} đã quán triệt Kế hoạch đến toàn thể công chức."])
+        body = payload(text, difficulties="\n".join(DIFFICULTIES[:2]), proposals=PROPOSALS[0])
+        hand_in(world, year_end_key(unit), date(2025, 11, 12), body)
+
+
+def submitted_texts(world: World) -> list[str]:
+    """Each line of each text field of the latest version of every report handed in."""
+    with world.app.uow() as uow:
+        found = uow.tasks.with_ids(plan=world.plan.code)
+        reports = [i for i, t in found if t.key.stage is Stage.REPORT]
+        latest = uow.submissions.latest(reports)
+    return [
+        line
+        for submission in latest.values()
+        for name in TEXT_FIELDS
+        for line in str(submission.payload.get(name, "")).splitlines()
+        if line.strip()
+    ]
+
+
 def year_end_key(unit: str) -> TaskKey:
     return TaskKey(YEAR_END, unit, Stage.REPORT)
 
@@ -105,10 +165,12 @@ def test_counts_are_summed_across_the_units_of_a_form(world: World) -> None:
     data = build(world)
     bulletins = form(data, "bulletins")
     assert bulletins.counts == {"news": 7, "bulletins": 2}
-    assert "Trung tâm Chuyển đổi số và Đổi mới sáng tạo: Phát hành 2 bản tin." in bulletins.summary
-    assert "Văn phòng Sở: Đăng 4 tin." in bulletins.summary
+    assert bulletins.done == [  # in directory order
+        Grouped(text="Đăng 4 tin.", units=["Văn phòng Sở"]),
+        Grouped(text="Phát hành 2 bản tin.", units=["Trung tâm Chuyển đổi số và Đổi mới sáng tạo"]),
+    ]
     assert bulletins.lead == ["Trung tâm Chuyển đổi số và Đổi mới sáng tạo"]
-    assert "Văn phòng Sở" in bulletins.coordinating
+    assert bulletins.coordinating == ["Các phòng, đơn vị liên quan"]  # the plan's words
     assert form(data, "iso-training").counts == {}
 
 
@@ -135,10 +197,13 @@ def test_only_the_latest_version_of_a_submission_counts(
     data = build(world)
     bulletins = form(data, "bulletins")
     assert bulletins.counts == {"news": 6}
-    assert bulletins.summary == ["Trung tâm Chuyển đổi số và Đổi mới sáng tạo: Bản cuối."]
+    cds = "Trung tâm Chuyển đổi số và Đổi mới sáng tạo"
+    assert bulletins.done == [Grouped(text="Bản cuối.", units=[cds])]
     assert bulletins.links == ["https://skhcn.example.invalid/ban-tin-2"]
+    assert (bulletins.evidence_links, bulletins.evidence_files) == (1, 0)
     assert bulletins.topics == ["5e"]
-    assert data.proposals == ["Trung tâm Chuyển đổi số và Đổi mới sáng tạo: Cấp thêm kinh phí."]
+    assert data.proposals == [Grouped(text="Cấp thêm kinh phí.", units=[cds])]
+    assert data.general == [Grouped(text="Cả năm.", units=[cds])]
 
 
 def test_file_evidence_is_named_and_topics_come_from_submissions_and_evidence(world: World) -> None:
@@ -151,6 +216,7 @@ def test_file_evidence_is_named_and_topics_come_from_submissions_and_evidence(wo
     )
     bulletins = form(build(world), "bulletins")
     assert bulletins.links == ["https://skhcn.example.invalid/tin", "tệp: danh-sach.xlsx"]
+    assert (bulletins.evidence_links, bulletins.evidence_files) == (1, 1)
     assert bulletins.topics == ["1", "7"]  # "99" is not a topic of the plan
 
 
@@ -167,7 +233,9 @@ def test_a_unit_without_a_year_end_report_is_missing_and_named(
     assert not unit_row(data, "Thanh tra Sở").report_received
     assert unit_row(data, "Văn phòng Sở").report_received
     markdown = render_markdown(data)
-    assert "Thanh tra Sở" in markdown.split("## II.")[1].split("### 1.")[0]
+    results = markdown.split("## II.")[1].split("### 1.")[0]
+    assert "Các đơn vị chưa gửi báo cáo năm: Thanh tra Sở; " in results
+    assert markdown.count("chưa gửi báo cáo năm") == 1  # named once, in one sentence
     assert f"đã nhận {len(reporting) - 1}/{len(reporting)} báo cáo" in " ".join(data.direction)
 
 
@@ -198,11 +266,15 @@ def test_difficulties_and_proposals_of_units_appear(
         ),
     )
     data = build(world)
-    assert "Ban Biên tập Trang thông tin điện tử: Thiếu nhân lực." in data.causes
-    assert "Văn phòng Sở: Kinh phí hạn chế. Thiếu thiết bị." in data.causes
+    bbt, vp = "Ban Biên tập Trang thông tin điện tử", "Văn phòng Sở"
+    assert data.causes == [
+        Grouped(text="Thiếu nhân lực.", units=[bbt]),
+        Grouped(text="Kinh phí hạn chế.", units=[vp]),
+        Grouped(text="Thiếu thiết bị.", units=[vp]),
+    ]
     assert data.proposals == [
-        "Ban Biên tập Trang thông tin điện tử: Bổ sung biên chế.",
-        "Văn phòng Sở: Bổ sung kinh phí.",
+        Grouped(text="Bổ sung biên chế.", units=[bbt]),
+        Grouped(text="Bổ sung kinh phí.", units=[vp]),
     ]
 
 
@@ -234,7 +306,16 @@ def test_the_appendix_lists_every_reporting_unit_with_buckets(
     overdue = [t for t in cctdc.tasks if t.stage == "Báo cáo" and t.activity == inspection]
     assert [(t.bucket, t.days_late) for t in overdue] == [(Bucket.OVERDUE, 4)]  # 17–20/11
     assert any(t.stage == "Thực hiện (kỳ 2)" for t in cds.tasks)  # a year-round check-in
-    assert "Có 1 nhiệm vụ hoàn thành quá hạn: Phòng Quản lý Tiêu chuẩn" in " ".join(data.weaknesses)
+    weaknesses = " ".join(data.weaknesses)
+    assert "(1 nhiệm vụ hoàn thành quá hạn, " in weaknesses
+    assert "Phòng Quản lý Tiêu chuẩn Đo lường Chất lượng (" in weaknesses
+    rows, total = unit_matrix(data)
+    [tdc_row] = [r for r in rows if r.unit == tdc.unit]
+    training = [f.code for f in data.forms].index("iso-training")
+    cell = tdc_row.cells[training]
+    assert cell is not None
+    assert cell.late == 1  # its report, two working days late (above)
+    assert total.total.total == sum(r.total.total for r in rows)
 
 
 def test_tasks_not_yet_open_are_left_out_of_the_appendix(world: World) -> None:
@@ -261,8 +342,8 @@ def test_the_offices_revision_is_written_into_the_assessment(
         "Công tác tuyên truyền được triển khai đồng bộ.",
         "Nhiều hình thức mới.",
     ]
-    assert data.causes[-1] == "Một số đơn vị báo cáo chậm."
-    assert data.proposals[-1] == "Đề nghị UBND tỉnh hỗ trợ kinh phí."
+    assert data.causes[-1] == Grouped(text="Một số đơn vị báo cáo chậm.")
+    assert data.proposals[-1] == Grouped(text="Đề nghị UBND tỉnh hỗ trợ kinh phí.")
     assert data.directions[-1] == "Đến 31/12/2025 hoàn thành toàn bộ Kế hoạch."
     office = unit_row(data, "Văn phòng Sở")
     assert len([t for t in office.tasks if t.activity == YEAR_END_TITLE]) == 1
@@ -278,9 +359,12 @@ def test_header_direction_and_signature_come_from_the_plan(world: World) -> None
     assert data.addressee == "Ủy ban nhân dân tỉnh Quảng Ngãi"
     assert "Kế hoạch số 281/KH-SKHCN ngày 26/03/2025" in data.direction[0]
     assert "6 hình thức tuyên truyền" in data.direction[1]
-    assert data.recipients[0] == "- UBND tỉnh (b/cáo);"
+    assert data.recipients[0] == "- Như trên;"  # UBND tỉnh, to whom it is addressed
     assert data.recipients[-1] == "- Lưu: VT, VP."
-    assert (data.signer_title, data.signer_name, data.draft) == ("GIÁM ĐỐC", "", True)
+    assert (data.signer_on_behalf, data.signer_title) == ("", "GIÁM ĐỐC")
+    assert (data.signer_name, data.draft, data.version) == ("Nguyễn Văn An", True, 0)
+    assert not [p for p in data.direction if "lượt" in p]  # the Office's own figures
+    assert any("lượt nhắc việc" in line for line in data.internal)
     assert [code for code, _ in data.topics][:6] == ["1", "2", "3", "4", "5", "5a"]
     assert all(len(title) <= 81 for _, title in data.topics)
     assert data.directions[1].startswith("- Tiếp tục duy trì mục tuyên truyền CCHC")
@@ -312,3 +396,35 @@ def test_a_stem_cannot_leave_the_folder(world: World, tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="not a file name stem"):
             write_report_files(data, tmp_path / "out", stem=stem)
     assert not (tmp_path / "out").exists()
+
+
+def test_nothing_a_unit_wrote_is_dropped_and_alike_lines_are_written_once(world: World) -> None:
+    the_whole_year(world)
+    data = build(world, now=datetime(2025, 11, 17, 9, 0, tzinfo=LOCAL_TZ))
+    body = render_markdown(data).split("## PHỤ LỤC")[0].replace("\\", "")
+    found = statement_key(" ".join(body.split()))
+    for text in submitted_texts(world):
+        line = re.sub(r"^HT\d+\.\s*", "", text)  # the year-end form's "about form n" tag
+        assert statement_key(line) in found, line
+    assert body.count("Nhân lực làm công tác tuyên truyền còn kiêm nhiệm") == 1
+    assert f"Các đơn vị chưa gửi báo cáo năm: {unit_name(world, SILENT)}; kết quả" in body
+    assert f"({SILENT}, 14/11)" in body  # what the silent unit reported is still there
+    reported = {c: form(data, c).counts for c in ("website-cchc-section", "iso-training")}
+    assert reported["iso-training"]["news"] >= 1
+
+
+def test_a_deputy_named_by_the_plan_signs_for_the_director(world: World) -> None:
+    rule = world.plan.reporting.consolidated_report.model_copy(update={"signed_by": "PGD1"})
+    reporting = world.plan.reporting.model_copy(update={"consolidated_report": rule})
+    world.plan = world.plan.model_copy(update={"reporting": reporting})
+    ctx = plan_context(world.plan.code, world.app)
+    ctx = ctx.__class__(ctx.app, world.plan, ctx.directory, ctx.mailer)
+    data = build_report_data(ctx, now=NOW)
+    assert (data.signer_on_behalf, data.signer_title) == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
+    assert data.signer_name == "Trần Thị Bình"
+
+
+def unit_name(world: World, code: str) -> str:
+    found = plan_context(world.plan.code, world.app).directory.unit(code)
+    assert found is not None
+    return found.name

@@ -109,17 +109,21 @@ def test_a_unit_renamed_mid_year_hands_its_open_work_to_its_successor(
     again = load()
     assert (again.units_changed, again.moved, again.mailed) == (0, [], 0)
     # The appendix names each unit as it was: TTUD for what it did, TTUDM for what it took on.
+    from domain.report import unit_matrix
     from services.context import PlanContext
     from services.report_data import build_report_data
 
     ctx = PlanContext(world.app, world.plan, new, mailer(world.app, world.plan, new))
-    appendix = {u.unit: u for u in build_report_data(ctx, now=JULY, draft=True).units}
+    data = build_report_data(ctx, now=JULY, draft=True)
+    rows = {row.unit: row for row in unit_matrix(data)[0]}
     was, successor = new.unit("TTUD"), new.unit("TTUDM")
     assert was is not None
     assert successor is not None
-    assert was.name in appendix
-    assert successor.name in appendix
-    assert appendix[successor.name].tasks  # the moved work due by then, under its new unit
+    assert rows[was.name].total.on_time >= 1  # what TTUD handed in stays with TTUD
+    assert rows[successor.name].total.total  # the moved work due by then, under its new unit
+    moved_forms = {k.activity for k in open_before}
+    columns = [f.code for f in data.forms]
+    assert any(rows[successor.name].cells[columns.index(a)] for a in moved_forms if a in columns)
 
 
 def test_a_directory_that_would_orphan_open_work_is_refused_with_nothing_changed(

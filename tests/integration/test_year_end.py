@@ -15,7 +15,7 @@ from domain.clock import LOCAL_TZ
 from domain.policy import Stage
 from domain.task import TaskKey, TaskState
 from domain.year_end import YEAR_END, revision_key
-from services import report_draft, review, year_end
+from services import report_draft, report_final, review, year_end
 from services.context import PlanContext, plan_context
 from services.notices import send_due_notices
 from services.sweep import deliver
@@ -183,6 +183,8 @@ def test_approval_sends_the_report_once_to_ubnd_with_home_affairs_in_copy(
     assert Path(draft.docx_path).exists()
     assert report_draft.send_report(ctx, now=now) is False  # not approved yet
     review.decide(ctx, draft.version, approve=True, comments="", at=now, by="director:gd")
+    assert report_draft.send_report(ctx, now=now) is False  # approved, not numbered yet
+    report_final.finalize(ctx, number=312, issued_on=now.date(), by="office:vt", now=now)
     assert report_draft.send_report(ctx, now=now) is True
     assert report_draft.send_report(ctx, now=now) is False  # never twice
     assert (
@@ -238,6 +240,7 @@ def test_the_report_mail_carries_the_docx(ctx: PlanContext, tmp_path: Path) -> N
     now = at(date(2025, 11, 17))
     draft = report_draft.build_draft(ctx, now=now, folder=ctx.app.settings.report_dir)
     review.decide(ctx, draft.version, approve=True, comments="", at=now, by="director:gd")
+    final = report_final.finalize(ctx, number=312, issued_on=now.date(), by="office:vt", now=now)
     report_draft.send_report(ctx, now=now)
     mail = ctx.app.settings.mail
     mail.__dict__.update(backend="file", file_dir=tmp_path / "mail")  # .eml files to read
@@ -250,9 +253,11 @@ def test_the_report_mail_carries_the_docx(ctx: PlanContext, tmp_path: Path) -> N
             found.append(message)
     [report] = found
     assert "snv@quangngai.example.invalid" in str(report["Cc"])
-    [attached] = list(report.iter_attachments())
-    assert attached.get_filename() == Path(draft.docx_path).name
-    assert attached.get_content() == Path(draft.docx_path).read_bytes()
+    attached = {str(a.get_filename()): a.get_content() for a in report.iter_attachments()}
+    assert attached[Path(final.final_docx_path).name] == Path(final.final_docx_path).read_bytes()
+    if final.final_pdf_path:  # LibreOffice installed: the PDF goes too
+        assert attached[Path(final.final_pdf_path).name] == Path(final.final_pdf_path).read_bytes()
+    assert len(attached) == 1 + bool(final.final_pdf_path)
 
 
 def test_the_dashboard_shows_the_unit_reports_once_open(

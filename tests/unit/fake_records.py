@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from domain.errors import NotFound
 from domain.mail import Claimed, FailedMail, Mailbox, OutgoingMail
 from domain.records import Evidence, StoredUpload, Submission
@@ -178,6 +180,24 @@ class FakeDrafts(Repo):
         if draft.plan not in self.s.plans:
             raise NotFound(f"plan {draft.plan!r}")
         self.s.drafts[draft.plan, draft.version] = draft
+
+    def number_holder(self, *, year: int, number: int) -> str | None:
+        return self.s.register.get((year, number))
+
+    def register(
+        self,
+        *,
+        plan: str,
+        number: int,
+        number_symbol: str,
+        issued_on: date,
+        document: str,
+        at: datetime,
+        by: str,
+    ) -> None:
+        if (issued_on.year, number) in self.s.register:
+            raise IntegrityError("outgoing_numbers", {}, ValueError("uq_outgoing_numbers_year"))
+        self.s.register[issued_on.year, number] = f"{plan} {document}"
 
 
 class FakeLogins(Repo):

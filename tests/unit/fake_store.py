@@ -64,6 +64,7 @@ class Store:
     uploads: dict[str, StoredUpload] = field(default_factory=dict)
     reports: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     drafts: dict[tuple[str, int], ReportDraft] = field(default_factory=dict)
+    register: dict[tuple[int, int], str] = field(default_factory=dict)  # (year, number)
     logins: dict[str, OfficeSession] = field(default_factory=dict)
     commits: int = 0
 

@@ -156,6 +156,8 @@ def test_escalation_digest_and_report_sent(mailer: Mailer) -> None:
         "sent_at": "09:00 ngày 25/11/2025",
         "recipients": ["UBND tỉnh", "Sở Nội vụ"],
         "deadline": "trước ngày 30/11/2025",
+        "pdf": "report-2025-215.pdf",
+        "signed_by": "Nguyễn Văn An",
     }
     sent = parse(
         build_mail(
@@ -169,6 +171,7 @@ def test_escalation_digest_and_report_sent(mailer: Mailer) -> None:
     )
     assert sent["Subject"] == "[CCHC 2025] Đã gửi Báo cáo số 215/BC-SKHCN đến UBND tỉnh"
     assert "- Sở Nội vụ" in bodies(sent)[0]
+    assert "Bản PDF đã được ký số bằng chứng thư của Nguyễn Văn An." in bodies(sent)[0]
 
 
 def test_slogans_rotate(mailer: Mailer, plan: Plan) -> None:

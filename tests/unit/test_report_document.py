@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from documents.report.docx_writer import write_docx
 from documents.report.text import render_html, render_markdown
+from domain.consolidate import Grouped
 from domain.report import (
     RESULT_COUNTS,
     FormResult,
@@ -68,7 +69,9 @@ def form(number: int, title: str, **changes: object) -> FormResult:
         "lead": [BBT],
         "coordinating": ["Các phòng, đơn vị thuộc Sở"],
         "counts": {"news": 10 * number},
-        "summary": [f"Đã thực hiện hình thức {number} theo Kế hoạch."],
+        "done": [Grouped(text=f"Đã thực hiện hình thức {number} theo Kế hoạch.", units=[BBT])],
+        "evidence_links": number,
+        "evidence_files": 1,
         "links": [f"https://skhcn.quangngai.gov.vn/cchc/{number}"],
         "topics": ["1", "5b"],
         "estimate": True,
@@ -103,7 +106,7 @@ def forms() -> list[FormResult]:
             coordinating=[],
             window_text="Quý I - II/2025",
             counts={"trainings": 2, "participants": 180},
-            summary=[f"Tổ chức 02 lớp tập huấn {XSS}."],
+            done=[Grouped(text=f"Tổ chức 02 lớp tập huấn {XSS}.", units=[TDC])],
             estimate=False,
         ),
         form(
@@ -114,14 +117,18 @@ def forms() -> list[FormResult]:
             window_text="Quý IV/2025",
             counts={"inspections": 8},
             links=[],
+            evidence_links=0,
+            evidence_files=0,
             topics=["1"],
         ),
     ]
 
 
 def task(activity: str, bucket: Bucket, days_late: int = 0) -> UnitTaskLine:
+    number = activity.removeprefix("Hình thức ")[:1]
     return UnitTaskLine(
         activity=activity,
+        form=f"form-{number}",
         stage="Báo cáo",
         due=date(2025, 11, 14),
         bucket=bucket,
@@ -179,9 +186,13 @@ def report_data(**changes: object) -> ReportData:
         "topics": TOPICS,
         "strengths": ["Các hình thức tuyên truyền được triển khai đầy đủ, đúng kế hoạch."],
         "weaknesses": ["Một số tin, bài còn chậm cập nhật."],
-        "causes": ["Nhân lực làm công tác tuyên truyền còn kiêm nhiệm."],
+        "causes": [
+            Grouped(text="Nhân lực làm công tác tuyên truyền còn kiêm nhiệm.", units=[BBT, VP])
+        ],
         "directions": ["Tiếp tục duy trì chuyên mục CCHC trên Trang Thông tin điện tử của Sở."],
-        "proposals": ["Đề nghị Sở Nội vụ tổ chức tập huấn nghiệp vụ tuyên truyền CCHC."],
+        "proposals": [
+            Grouped(text="Đề nghị Sở Nội vụ tổ chức tập huấn nghiệp vụ tuyên truyền CCHC.")
+        ],
         "units": units(),
         "missing_units": [MISSING_UNIT],
         "recipients": ["- Như trên;", "- Sở Nội vụ;", "- GĐ, các PGĐ Sở;", "- Lưu: VT, VP."],
@@ -306,12 +317,14 @@ def test_estimate_marker_goes_with_estimate_forms_only(document: DocxDocument) -
         assert line.startswith("Kết quả (ước thực hiện):") is estimate, line
 
 
-def test_missing_unit_is_named_in_the_body(document: DocxDocument) -> None:
-    body = "\n".join(texts(document))
+def test_missing_unit_is_named_once_and_its_work_still_counts(document: DocxDocument) -> None:
+    body = "\n".join(texts(document)).split("PHỤ LỤC")[0]
     results = body.split("II. KẾT QUẢ THỰC HIỆN")[1].split("III. ĐÁNH GIÁ CHUNG")[0]
-    assert f"Chưa gửi báo cáo: {MISSING_UNIT}." in results
+    assert f"Các đơn vị chưa gửi báo cáo năm: {MISSING_UNIT}; " in results
+    assert body.count(MISSING_UNIT) == 1
+    assert "chưa bao gồm" not in body
     assessment = body.split("III. ĐÁNH GIÁ CHUNG")[1].split("IV. PHƯƠNG HƯỚNG")[0]
-    assert MISSING_UNIT in assessment
+    assert "Còn 1 phòng, đơn vị chưa gửi báo cáo" in assessment
 
 
 def test_coverage_table_marks_forms_per_topic(document: DocxDocument) -> None:
@@ -329,17 +342,22 @@ def test_coverage_table_marks_forms_per_topic(document: DocxDocument) -> None:
     ]
 
 
-def test_appendix_lists_every_unit_and_flags_the_missing_one(document: DocxDocument) -> None:
+def test_appendix_is_a_units_by_forms_matrix_flagging_the_missing_unit(
+    document: DocxDocument,
+) -> None:
     appendix = document.tables[-1]
-    assert appendix.cell(0, 1).text == "Phòng, đơn vị"
-    assert appendix.cell(0, 2).text == "Báo cáo năm"
-    reported = {row.cells[1].text: row.cells[2] for row in appendix.rows[1:]}
-    assert set(reported) == {u.unit for u in units()}
-    assert reported[MISSING_UNIT].text == "Chưa gửi báo cáo"
-    assert styled(reported[MISSING_UNIT].paragraphs[0], "bold")
-    assert reported[BBT].text == "Đã gửi báo cáo"
-    statuses = {row.cells[6].text for row in appendix.rows[1:]}
-    assert {"Chưa hoàn thành quá hạn", "Hoàn thành quá hạn"} <= statuses
+    header = [c.text for c in appendix.rows[0].cells]
+    forms = [f"HT{n}" for n in range(1, 7)]
+    assert header == ["TT", "Phòng, đơn vị", "Báo cáo năm", *forms, "Tổng cộng", "Quá hạn"]
+    rows = {row.cells[1].text: row.cells for row in appendix.rows[1:]}
+    assert set(rows) == {u.unit for u in units()} | {"Tổng cộng"}
+    assert rows[MISSING_UNIT][2].text == "Chưa gửi báo cáo"
+    assert styled(rows[MISSING_UNIT][2].paragraphs[0], "bold")
+    assert rows[BBT][2].text == "Đã gửi báo cáo"
+    cells = ["–", "–", "0/1/0/0", "1/0/0/0", "–", "–", "1/1/0/0", "1 (2 ngày)"]
+    assert [c.text for c in rows[CDS][3:]] == cells
+    assert rows[MISSING_UNIT][3].text == "0/0/0/1"
+    assert rows["Tổng cộng"][-2].text == "3/1/2/1"
 
 
 def test_recipients_and_signature_sit_side_by_side(document: DocxDocument) -> None:
@@ -347,11 +365,13 @@ def test_recipients_and_signature_sit_side_by_side(document: DocxDocument) -> No
     label, *lines = cell_paragraphs(footer, 0, 0)
     assert styled(label, "bold")
     assert styled(label, "italic")
+    assert all(run.font.size is not None and run.font.size.pt == 12 for run in label.runs)
     assert [p.text for p in lines] == report_data().recipients
-    assert all(run.font.size is not None and run.font.size.pt == 12 for run in lines[0].runs)
+    assert all(run.font.size is not None and run.font.size.pt == 11 for run in lines[0].runs)
     title, name = cell_paragraphs(footer, 0, 1)
     assert (title.text, name.text) == ("GIÁM ĐỐC", "Nguyễn Văn A")
     assert styled(title, "bold")
+    assert styled(name, "bold")
 
 
 def test_draft_carries_a_draft_marker(tmp_path: Path) -> None:
@@ -427,7 +447,7 @@ def test_markdown_and_html_carry_every_section() -> None:
     for text in ("Số: …/BC-SKHCN", "Quảng Ngãi, ngày 25 tháng 11 năm 2025", "(ước thực hiện)"):
         assert text in markdown
         assert text in html
-    assert f"**Chưa gửi báo cáo:** {MISSING_UNIT}." in markdown
+    assert f"Các đơn vị chưa gửi báo cáo năm: {MISSING_UNIT};" in markdown
     assert MISSING_UNIT in markdown.split("II. KẾT QUẢ")[1].split("III. ĐÁNH GIÁ")[0]
 
 
@@ -437,11 +457,12 @@ def test_html_escapes_markup_from_unit_reports() -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
-def test_html_links_only_web_addresses() -> None:
-    links = ["https://skhcn.quangngai.gov.vn/a", "javascript:alert(1)"]
-    html = render_html(report_data(forms=[form(1, "x", links=links), *forms()[1:]]))
-    assert '<a href="https://skhcn.quangngai.gov.vn/a">' in html
-    assert 'href="javascript:' not in html
+def test_evidence_is_counted_by_kind_and_not_listed() -> None:
+    markdown, html = render_markdown(report_data()), render_html(report_data())
+    annex = "(danh mục chi tiết tại Phụ lục Excel kèm theo)"
+    assert f"**Minh chứng:** 3 đường dẫn, 1 tệp {annex}." in markdown
+    assert "Minh chứng: </strong>chưa có." in html
+    assert "https://skhcn.quangngai.gov.vn/cchc/" not in markdown + html
 
 
 def table_rows(markdown: str) -> list[list[str]]:
@@ -451,12 +472,13 @@ def table_rows(markdown: str) -> list[list[str]]:
 
 
 def test_pipe_in_a_cell_keeps_the_markdown_tables_valid() -> None:
-    markdown = render_markdown(report_data())
+    named = UnitAppendix(unit="Tổ A | B", report_received=True)
+    markdown = render_markdown(report_data(units=[*units(), named]))
     appendix = markdown.split("## PHỤ LỤC")[1]
     rows = table_rows(appendix)
     assert len(rows) > 2
-    assert {len(r) for r in rows} == {8}
-    assert any("Hình thức 1 \\| phối hợp" in cell for row in rows for cell in row)
+    assert {len(r) for r in rows} == {11}
+    assert any("Tổ A \\| B" in cell for row in rows for cell in row)
     for table in markdown.split("## PHỤ LỤC")[0].split("\n\n"):
         widths = {len(r) for r in table_rows(table)}
         assert len(widths) <= 1, table

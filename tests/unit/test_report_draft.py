@@ -1,4 +1,5 @@
-"""Report draft lifecycle: draft → approved → sent, or draft → returned (a new version follows)."""
+"""Report draft lifecycle: draft → approved → final (numbered) → sent, or draft → returned /
+superseded (a new version follows)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from domain.report_draft import DraftAction, DraftState, allowed, apply
 LEGAL = [
     ("draft", "approve", "approved"),
     ("draft", "return", "returned"),
-    ("approved", "send", "sent"),
+    ("draft", "supersede", "superseded"),
+    ("approved", "finalize", "final"),
+    ("final", "send", "sent"),
 ]
-
+LEGAL_PAIRS = {(state, action) for state, action, _new in LEGAL}
+# Every other pair of state and action: nothing is sent before it is numbered, nothing is
+# numbered before it is approved, and a version settled stays so.
 ILLEGAL = [
-    ("draft", "send"),
-    ("approved", "approve"),
-    ("approved", "return"),
-    ("returned", "approve"),
-    ("returned", "return"),
-    ("returned", "send"),
-    ("sent", "approve"),
-    ("sent", "return"),
-    ("sent", "send"),
+    (state.value, action.value)
+    for state in DraftState
+    for action in DraftAction
+    if (state.value, action.value) not in LEGAL_PAIRS
 ]
 
 
@@ -40,6 +40,15 @@ def test_an_illegal_decision_is_refused(state: str, action: str) -> None:
 
 
 def test_states_are_stored_as_the_same_strings() -> None:
-    assert [s.value for s in DraftState] == ["draft", "approved", "returned", "sent"]
+    assert [s.value for s in DraftState] == [
+        "draft",
+        "approved",
+        "returned",
+        "superseded",
+        "final",
+        "sent",
+    ]
+    assert ("approved", "send") in ILLEGAL
+    assert ("draft", "finalize") in ILLEGAL
     assert DraftState("approved") is DraftState.APPROVED
     assert f"report.{DraftState.APPROVED}" == "report.approved"

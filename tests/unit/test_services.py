@@ -7,7 +7,7 @@ Giỗ Tổ Hùng Vương, so it is not counted), not computed by the code under 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from domain.clock import LOCAL_TZ, FixedClock
 from domain.errors import IllegalTransition, InvalidRequest, NotFound
 from domain.plan import Plan
 from domain.policy import Stage
-from domain.report_draft import DraftState, ReportDraft
+from domain.report_draft import DraftAction, DraftState, ReportDraft
 from domain.task import TaskKey, TaskState
 from domain.units import UnitDirectory
 from domain.year_end import YEAR_END, revision_key
@@ -308,11 +308,21 @@ def test_the_director_returns_the_draft_and_the_office_revises_it(
     assert report_draft.send_report(ctx, now=now) is False  # returned: nothing to send
 
 
-def test_an_approved_report_is_sent_once_with_its_file(fake: Fake, tmp_path: Path) -> None:
+def test_a_numbered_report_is_sent_once_with_its_file(fake: Fake, tmp_path: Path) -> None:
     _draft(fake, tmp_path)
     ctx, now = fake.ctx, at(date(2025, 11, 20))
     assert report_draft.send_report(ctx, now=now) is False  # not approved yet
-    review.decide(ctx, 1, approve=True, comments="", at=now, by="gd")
+    approved = review.decide(ctx, 1, approve=True, comments="", at=now, by="gd")
+    assert report_draft.send_report(ctx, now=now) is False  # approved, not numbered yet
+    with ctx.app.uow() as uow:  # the văn thư's step, as report_final.finalize stores it
+        final = replace(
+            approved.apply(DraftAction.FINALIZE),
+            number_symbol="312/BC-SKHCN",
+            issued_on=now.date(),
+            final_docx_path=approved.docx_path,
+        )
+        uow.drafts.save(final)
+        uow.commit()
     assert report_draft.send_report(ctx, now=now) is True
     assert report_draft.send_report(ctx, now=now) is False  # never twice
     [sent] = fake.mails("report_submitted")
