@@ -98,6 +98,8 @@ class People:
         n = draw(str(task.key))
         stage = task.key.stage
         data: dict[str, Any] = {"content": f"{_WHAT[stage]} ({task.key.unit}, {task.due_on:%d/%m})"}
+        if stage is Stage.REPORT:  # what units write at the end: often the same sentences
+            data["content"] = _RESULTS[n % len(_RESULTS)]
         files: dict[str, Any] = {}
         if stage is Stage.PLAN:
             data["responsible"] = "Chuyên viên phụ trách CCHC"
@@ -116,7 +118,7 @@ class People:
         if stage is Stage.REPORT:
             data["difficulties"] = _DIFFICULTIES[n % len(_DIFFICULTIES)] if n % 3 == 0 else ""
             data["proposals"] = _PROPOSALS[n % len(_PROPOSALS)] if n % 4 == 0 else ""
-            data["estimate"] = "Ước thực hiện đến hết năm: duy trì như hiện nay."
+            data["estimate"] = "Duy trì các hoạt động tuyên truyền như hiện nay."
         if task.key.activity == YEAR_END:  # the prefilled form, confirmed as it stands
             for name, value in re.findall(r'name="(count_\w+)"[^>]*value="(\d*)"', page):
                 data[name] = value
@@ -183,6 +185,11 @@ _WHAT = {
     Stage.EVIDENCE: "Minh chứng: đường dẫn bài viết, biên bản, hình ảnh",
     Stage.REPORT: "Kết quả thực hiện đạt yêu cầu của Kế hoạch",
 }
+_RESULTS = [
+    "Đã đăng tải đầy đủ tin, bài về cải cách hành chính theo Kế hoạch.",
+    "Đã tuyên truyền lồng ghép trong các cuộc họp giao ban của đơn vị.",
+    "Đã phổ biến các văn bản về cải cách hành chính đến toàn thể công chức, viên chức.",
+]
 _DIFFICULTIES = [
     "Nhân lực làm công tác tuyên truyền còn kiêm nhiệm.",
     "Kinh phí cho hoạt động tuyên truyền còn hạn chế.",

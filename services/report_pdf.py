@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from documents.report.pdf import docx_to_pdf, soffice_path
+from documents.report.pdf import ReportPdfError, docx_to_pdf, soffice_path
 from documents.report.signing import SigningError, load_signer, make_demo_certificate, sign_pdf
 from domain.errors import ReportRefused
 from services.settings import Settings, SigningSettings
@@ -42,10 +42,15 @@ def final_pdf(settings: Settings, docx: Path, *, at: datetime, location: str) ->
             ) from None
     if soffice_path() is None:
         return FinalPdf(None, "")
-    pdf = docx_to_pdf(docx, docx.parent)
-    if signer is None:
-        return FinalPdf(pdf, "")
-    signed = sign_pdf(pdf.read_bytes(), signer, reason=REASON, location=location, at=at)
+    try:
+        pdf = docx_to_pdf(docx, docx.parent)
+        if signer is None:
+            return FinalPdf(pdf, "")
+        signed = sign_pdf(pdf.read_bytes(), signer, reason=REASON, location=location, at=at)
+    except (ReportPdfError, SigningError) as exc:
+        raise ReportRefused(
+            f"the final PDF could not be made: {exc}", f"Không tạo được bản PDF: {exc}"
+        ) from None
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     tmp.write_bytes(signed)
     os.replace(tmp, pdf)

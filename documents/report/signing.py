@@ -245,9 +245,14 @@ def _still_usable(demo: DemoCertificate, signer_name: str, at: datetime) -> bool
         return False
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore").strip()
+
+
 def _demo_name(common: str, organization: str) -> x509.Name:
-    # X.509 caps these attributes at 64 characters (RFC 5280, ub-common-name, ub-organization-name).
-    common, organization = common[:64], organization[:64]
+    # X.509 caps these attributes at 64 (RFC 5280 ub-common-name, ub-organization-name), and
+    # the library counts the UTF-8 bytes: a Vietnamese name is cut on a whole character.
+    common, organization = _fit(common), _fit(organization)
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
