@@ -34,16 +34,17 @@ def finalize(
 
     with cli_errors():
         ctx = chosen_context(plan)
-        require_current(ctx.app.engine)
-        issued_on = parse_day(day)
-        done = make_final(
-            ctx,
-            number=number,
-            issued_on=issued_on,
-            by=ctx.app.settings.actor,
-            now=ctx.app.clock.now(),
-        )
-        ctx.app.close()
+        try:
+            require_current(ctx.app.engine)
+            done = make_final(
+                ctx,
+                number=number,
+                issued_on=parse_day(day),
+                by=ctx.app.settings.actor,
+                now=ctx.app.clock.now(),
+            )
+        finally:
+            ctx.app.close()
     out.print(
         f"report {done.number_symbol} of {done.issued_on} (draft v{done.version}) is final",
         highlight=False,
@@ -78,15 +79,17 @@ def upload(path: Path, plan: str | None = PlanOption) -> None:
 
     with cli_errors():
         ctx = chosen_context(plan)
-        require_current(ctx.app.engine)
-        draft = upload_draft(
-            ctx,
-            content=path.read_bytes(),
-            filename=path.name,
-            by=ctx.app.settings.actor,
-            now=ctx.app.clock.now(),
-        )
-        ctx.app.close()
+        try:
+            require_current(ctx.app.engine)
+            draft = upload_draft(
+                ctx,
+                content=path.read_bytes(),
+                filename=path.name,
+                by=ctx.app.settings.actor,
+                now=ctx.app.clock.now(),
+            )
+        finally:
+            ctx.app.close()
     out.print(f"{path}: draft v{draft.version} waits for the Director", highlight=False)
     _resume(draft.plan)
 

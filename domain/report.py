@@ -12,7 +12,7 @@ from domain.consolidate import Grouped
 from domain.status import Bucket
 from domain.vi import dmy
 
-_Frozen = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 RESULT_COUNTS: dict[str, str] = {
     "news": "Tin, bài",
@@ -31,7 +31,7 @@ _NUMBER_SYMBOL = re.compile(r"^(?:\d{1,5}|…|\.\.\.)/[A-ZĐ]{1,4}-[A-ZĐ0-9&]+(
 class FormResult(BaseModel):
     """One hình thức tuyên truyền (a plan activity) with what the units reported for it."""
 
-    model_config = _Frozen
+    model_config = FROZEN
 
     number: int = Field(ge=1)
     code: str = Field(min_length=1)
@@ -61,7 +61,7 @@ class FormResult(BaseModel):
 class UnitTaskLine(BaseModel):
     """One task of a unit as the appendix lists it."""
 
-    model_config = _Frozen
+    model_config = FROZEN
 
     activity: str = Field(min_length=1, description="the activity's title")
     form: str = Field(default="", description="the activity's code; '' for the year-end report")
@@ -74,7 +74,7 @@ class UnitTaskLine(BaseModel):
 class UnitAppendix(BaseModel):
     """A unit's row group in the appendix: did it report, and how its tasks stand."""
 
-    model_config = _Frozen
+    model_config = FROZEN
 
     unit: str = Field(min_length=1)
     report_received: bool
@@ -84,7 +84,7 @@ class UnitAppendix(BaseModel):
 class CoverageRow(BaseModel):
     """One topic of section II and, per form in order, whether that form covered it."""
 
-    model_config = _Frozen
+    model_config = FROZEN
 
     code: str
     title: str
@@ -94,7 +94,7 @@ class CoverageRow(BaseModel):
 class ReportData(BaseModel):
     """Everything the consolidated report says, ready to be laid out."""
 
-    model_config = _Frozen
+    model_config = FROZEN
 
     issuer_parent: str = Field(min_length=1, description="e.g. UBND TỈNH QUẢNG NGÃI")
     issuer: str = Field(min_length=1, description="e.g. SỞ KHOA HỌC VÀ CÔNG NGHỆ")
@@ -191,88 +191,6 @@ def dateline(*, place: str, dated: date) -> str:
     # Leading zero for days below 10 and for months 1 and 2 only (Phụ lục I, mục II.4).
     month = f"{dated.month:02d}" if dated.month < 3 else str(dated.month)
     return f"{place}, ngày {dated.day:02d} tháng {month} năm {dated.year}"
-
-
-class Tally(BaseModel):
-    """Tasks in each of the four QĐ 42/2014 buckets, and working days late in all."""
-
-    model_config = _Frozen
-
-    on_time: NonNegativeInt = 0
-    late: NonNegativeInt = 0
-    in_progress: NonNegativeInt = 0
-    overdue: NonNegativeInt = 0
-    days_late: NonNegativeInt = 0
-
-    @property
-    def total(self) -> int:
-        return self.on_time + self.late + self.in_progress + self.overdue
-
-    def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            on_time=self.on_time + other.on_time,
-            late=self.late + other.late,
-            in_progress=self.in_progress + other.in_progress,
-            overdue=self.overdue + other.overdue,
-            days_late=self.days_late + other.days_late,
-        )
-
-
-_BUCKET_FIELD = {
-    Bucket.DONE_ON_TIME: "on_time",
-    Bucket.DONE_LATE: "late",
-    Bucket.IN_PROGRESS: "in_progress",
-    Bucket.OVERDUE: "overdue",
-}
-
-
-def tally_tasks(tasks: Sequence[UnitTaskLine]) -> Tally:
-    counts = {field: sum(t.bucket is b for t in tasks) for b, field in _BUCKET_FIELD.items()}
-    return Tally(**counts, days_late=sum(t.days_late for t in tasks))
-
-
-class MatrixRow(BaseModel):
-    """A unit's row of the appendix: per form (in the report's order) and in all."""
-
-    model_config = _Frozen
-
-    unit: str
-    report_received: bool
-    cells: tuple[Tally | None, ...]  # None: no task of that form
-    total: Tally
-
-
-def unit_matrix(data: ReportData) -> tuple[list[MatrixRow], MatrixRow]:
-    """The units × forms appendix and its total row. A unit's year-end report is not a
-    form: it shows as 'Báo cáo năm', not in the counts."""
-    rows = [_matrix_row(u, data.forms) for u in data.appendix_units()]
-    cells = tuple(_sum_cells([r.cells[i] for r in rows]) for i in range(len(data.forms)))
-    total = MatrixRow(
-        unit="Tổng cộng",
-        report_received=all(r.report_received for r in rows),
-        cells=cells,
-        total=_sum_cells([r.total for r in rows]) or Tally(),
-    )
-    return rows, total
-
-
-def _matrix_row(unit: UnitAppendix, forms: Sequence[FormResult]) -> MatrixRow:
-    cells = []
-    for form in forms:
-        tasks = [t for t in unit.tasks if t.form == form.code]
-        cells.append(tally_tasks(tasks) if tasks else None)
-    in_forms = [t for t in unit.tasks if t.form in {f.code for f in forms}]
-    return MatrixRow(
-        unit=unit.unit,
-        report_received=unit.report_received,
-        cells=tuple(cells),
-        total=tally_tasks(in_forms),
-    )
-
-
-def _sum_cells(cells: Sequence[Tally | None]) -> Tally | None:
-    present = [c for c in cells if c is not None]
-    return sum(present[1:], present[0]) if present else None
 
 
 # How running text capitalises an agency's name (NĐ 30/2020, Phụ lục II): the kind of body,

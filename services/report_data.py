@@ -136,7 +136,7 @@ def _form(ctx: PlanContext, facts: Facts, activity: Activity, said: Said) -> For
         window_text=activity.window,
         lead=leads,
         coordinating=helpers,
-        counts=_counts(reports),
+        counts=summed_counts(reports),
         done=group_statements(said.content),
         estimates=group_statements(said.estimate),
         evidence_links=sum(not ev.is_file for ev in evidence),
@@ -163,7 +163,7 @@ def _assigned(ctx: PlanContext, activity: Activity) -> tuple[list[str], list[str
     return lead_names, [names[c] for c in others if c not in leads]
 
 
-def _counts(reports: list[Entry]) -> dict[str, int]:
+def summed_counts(reports: list[Entry]) -> dict[str, int]:
     """Each count summed over the units' latest reports; execute check-ins are not added,
     since a report states the activity's whole result."""
     total: Counter[str] = Counter()

@@ -5,22 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from documents.report.excel import (
-    CountLine,
-    EvidenceLine,
-    FormHead,
-    ProgressBook,
-    TaskLine,
-    progress_book_bytes,
-    write_progress_book,
-)
+from documents.report.excel import progress_book_bytes, write_progress_book
+from documents.report.excel_book import CountLine, EvidenceLine, FormHead, ProgressBook, TaskLine
 from domain.clock import local_date
 from domain.policy import Stage, stage_label
 from domain.status import Bucket
 from domain.task import DONE_STATES, TaskState
 from domain.vi import dmy
 from services.context import PlanContext
-from services.report_data import _counts
+from services.report_data import summed_counts
 from services.report_facts import Entry, Evidence, Facts, buckets, days_late, read_facts
 
 TITLE = "Tiến độ thực hiện Kế hoạch số {symbol} ({at})"
@@ -117,7 +110,7 @@ def _count_lines(ctx: PlanContext, entries: list[Entry]) -> tuple[CountLine, ...
         if key.stage is Stage.REPORT and not entry.year_end and entry.payload is not None:
             groups.setdefault((key.unit, key.activity), []).append(entry)
     return tuple(
-        CountLine(_name(ctx, unit), _number(ctx, activity), _counts(reports))
+        CountLine(_name(ctx, unit), _number(ctx, activity), summed_counts(reports))
         for (unit, activity), reports in groups.items()
     )
 

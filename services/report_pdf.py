@@ -12,8 +12,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from documents.report.demo_certificate import make_demo_certificate
 from documents.report.pdf import ReportPdfError, docx_to_pdf, soffice_path
-from documents.report.signing import SigningError, load_signer, make_demo_certificate, sign_pdf
+from documents.report.signing import SigningError, load_signer, sign_pdf
 from domain.errors import ReportRefused
 from services.settings import Settings, SigningSettings
 

@@ -35,6 +35,7 @@ from documents.report.docx_parts import (
     set_fonts,
     table,
 )
+from documents.report.tables import MatrixView, TableView
 from documents.report.text import (
     APPENDIX_TITLE,
     CAUSES_LABEL,
@@ -45,9 +46,7 @@ from documents.report.text import (
     NATIONAL_NAME,
     REHEARSAL,
     FormView,
-    MatrixView,
     ReportView,
-    TableView,
     build_view,
 )
 from documents.report.text import RECIPIENTS_LABEL as RECIPIENTS_TEXT

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -16,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from documents.report.excel_book import CANCELLED, NOT_OPEN, ProgressBook, TaskLine
 from domain.clock import LOCAL_TZ
 from domain.policy import STAGE_LABELS_VI, Stage
 from domain.report import RESULT_COUNTS
@@ -36,7 +36,6 @@ FILLS = {  # soft tones, so the text stays readable when printed
     Bucket.OVERDUE: "FFC7CE",
 }
 NOT_OPEN_FILL = "EDEDED"
-NOT_OPEN, CANCELLED = "Chưa đến kỳ", "Đã hủy"
 # A cell holding several check-ins takes the colour of the one that needs attention most.
 _SEVERITY = (Bucket.OVERDUE, Bucket.DONE_LATE, Bucket.IN_PROGRESS, Bucket.DONE_ON_TIME)
 DATE_FORMAT, TIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
@@ -61,67 +60,6 @@ EVIDENCE_COLUMNS = (
     "Ghi nhận lúc",
 )
 Value = str | int | date | datetime | None
-
-
-@dataclass(frozen=True)
-class FormHead:
-    """A form (hình thức) as a column group: its number, title and the stages it has."""
-
-    number: int
-    title: str
-    stages: tuple[Stage, ...] = tuple(Stage)
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    unit: str  # the unit's name
-    form: int  # the form's number
-    stage: Stage
-    seq: int
-    stage_label: str  # "Thực hiện (kỳ 2)"
-    due: date
-    submitted: date | None  # the day it was handed in; None while not handed in
-    bucket: Bucket | None  # None: not open yet, or cancelled
-    cancelled: bool = False
-    days_late: int = 0
-
-    @property
-    def status(self) -> str:
-        if self.bucket is not None:
-            return BUCKET_LABELS_VI[self.bucket]
-        return CANCELLED if self.cancelled else NOT_OPEN
-
-
-@dataclass(frozen=True)
-class EvidenceLine:
-    unit: str
-    form: int
-    stage_label: str
-    is_file: bool  # a file handed in, else a link
-    text: str  # the URL, or the file's name
-    recorded: datetime | None  # aware; shown in local time
-
-
-@dataclass(frozen=True)
-class CountLine:
-    unit: str
-    form: int
-    counts: Mapping[str, int]  # RESULT_COUNTS keys as the unit reported them
-
-
-@dataclass(frozen=True)
-class ProgressBook:
-    title: str
-    units: tuple[str, ...]  # the matrix's rows, in order
-    forms: tuple[FormHead, ...]
-    tasks: tuple[TaskLine, ...] = ()
-    evidence: tuple[EvidenceLine, ...] = ()
-    counts: tuple[CountLine, ...] = ()
-    creator: str = "cchc"
-
-    def form_title(self, number: int) -> str:
-        title = next((f.title for f in self.forms if f.number == number), "")
-        return f"{number}. {title}" if title else str(number)
 
 
 def write_progress_book(book: ProgressBook, path: Path) -> Path:

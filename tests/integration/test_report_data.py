@@ -16,7 +16,8 @@ from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
 from domain.consolidate import Grouped, statement_key
 from domain.policy import Role, Stage
-from domain.report import FormResult, ReportData, UnitAppendix, unit_matrix
+from domain.report import FormResult, ReportData, UnitAppendix
+from domain.report_matrix import unit_matrix
 from domain.status import Bucket
 from domain.task import Task, TaskKey
 from domain.units import UnitDirectory

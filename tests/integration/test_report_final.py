@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,8 @@ from cryptography import x509
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from documents.report.signing import make_demo_certificate, verify_pdf
+from documents.report.demo_certificate import make_demo_certificate
+from documents.report.signing import verify_pdf
 from domain.clock import local_date
 from domain.errors import ReportRefused
 from domain.report_draft import DraftState, ReportDraft
@@ -70,7 +71,9 @@ class Office:
 @pytest.fixture
 def office_at(
     world: World, directory: UnitDirectory, tmp_path: Path
-) -> Callable[[SigningSettings], Office]:
+) -> Iterator[Callable[[SigningSettings], Office]]:
+    made: list[Office] = []
+
     def make(signing: SigningSettings) -> Office:
         settings = world.app.settings.model_copy(
             update={"report_dir": tmp_path / "reports", "signing": signing}
@@ -78,9 +81,12 @@ def office_at(
         app = bootstrap(settings, clock=world.clock)
         app.__dict__["calendar"] = world.app.calendar
         ctx = PlanContext(app, world.plan, directory, mailer(app, world.plan, directory))
-        return Office(ctx, tmp_path / "reports")
+        made.append(Office(ctx, tmp_path / "reports"))
+        return made[-1]
 
-    return make
+    yield make
+    for office in made:
+        office.ctx.app.close()
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from documents.report.demo_certificate import make_demo_certificate
 from documents.report.docx_writer import write_docx
 from documents.report.pdf import ReportPdfError, docx_to_pdf, pdf_page_count, soffice_path
-from documents.report.signing import load_signer, make_demo_certificate, sign_pdf, verify_pdf
-from tests.unit.test_report_document import report_data
+from documents.report.signing import load_signer, sign_pdf, verify_pdf
+from tests.unit.report_samples import report_data
 
 AT = datetime(2025, 12, 22, 9, 30, tzinfo=UTC)
 

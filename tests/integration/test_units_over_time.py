@@ -109,7 +109,7 @@ def test_a_unit_renamed_mid_year_hands_its_open_work_to_its_successor(
     again = load()
     assert (again.units_changed, again.moved, again.mailed) == (0, [], 0)
     # The appendix names each unit as it was: TTUD for what it did, TTUDM for what it took on.
-    from domain.report import unit_matrix
+    from domain.report_matrix import unit_matrix
     from services.context import PlanContext
     from services.report_data import build_report_data
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from cli.doctor_cmd import certificate
-from documents.report.signing import make_demo_certificate
+from documents.report.demo_certificate import make_demo_certificate
 from services.settings import Settings, SigningSettings
 
 

@@ -14,13 +14,9 @@ from documents.report.excel import (
     FILLS,
     SHEETS,
     TASK_COLUMNS,
-    CountLine,
-    EvidenceLine,
-    FormHead,
-    ProgressBook,
-    TaskLine,
     write_progress_book,
 )
+from documents.report.excel_book import CountLine, EvidenceLine, FormHead, ProgressBook, TaskLine
 from domain.clock import LOCAL_TZ
 from domain.policy import Stage
 from domain.report import RESULT_COUNTS

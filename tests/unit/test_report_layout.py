@@ -15,7 +15,7 @@ from documents.report.docx_writer import write_docx
 from documents.report.text import render_html, render_markdown
 from domain.consolidate import Grouped
 from domain.report import agency_case, dateline
-from tests.unit.test_report_document import BBT, VP, report_data, texts
+from tests.unit.report_samples import BBT, VP, report_data, texts
 
 INTERNAL = "Đã gửi 212 lượt nhắc việc, 20 lượt đôn đốc và 6 lượt báo cáo Giám đốc."
 

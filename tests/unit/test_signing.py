@@ -15,16 +15,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
-from documents.report.signing import (
-    DEMO_UNIT,
-    FIELD_NAME,
-    DemoCertificate,
-    SigningError,
-    load_signer,
-    make_demo_certificate,
-    sign_pdf,
-    verify_pdf,
-)
+from documents.report.demo_certificate import DEMO_UNIT, DemoCertificate, make_demo_certificate
+from documents.report.signing import FIELD_NAME, SigningError, load_signer, sign_pdf, verify_pdf
 
 AT = datetime(2025, 12, 22, 9, 30, tzinfo=UTC)
 SIGNER = "Nguyễn Văn An"
