@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -46,10 +47,21 @@ class Topic(BaseModel):
 
 
 class Slogan(BaseModel):
+    """A khẩu hiệu of section III: `text` as the plan writes it (typos kept, for the record),
+    `display` as mails show it (obvious typos corrected; the text itself when not given)."""
+
     model_config = _Strict
 
     number: int = Field(ge=1)
     text: str = Field(min_length=1)
+    display: str = Field(default="", description="the text with obvious typos corrected")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _display_defaults_to_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not str(data.get("display") or "").strip():
+            return {**data, "display": data.get("text")}
+        return data
 
 
 class Assignment(BaseModel):

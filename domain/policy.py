@@ -138,6 +138,17 @@ class YearEndPolicy(BaseModel):
     ladder: list[Rung] = Field(default_factory=default_year_end_ladder, min_length=1)
 
 
+class ReviewPolicy(BaseModel):
+    """The Office's review of what a unit hands in: a submission it has not returned within
+    `working_days` working days after the day it was handed in is accepted by the sweep of
+    the next working morning (`auto_accept`: false leaves every acceptance to the Office)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auto_accept: bool = True
+    working_days: PositiveInt = 3
+
+
 class Policy(BaseModel):
     """How the plan becomes dated tasks and how late tasks are chased.
 
@@ -153,6 +164,7 @@ class Policy(BaseModel):
     check_in_months: PositiveInt = 3
     ladder: list[Rung] = Field(default_factory=default_ladder, min_length=1)
     year_end: YearEndPolicy = Field(default_factory=YearEndPolicy)
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

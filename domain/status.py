@@ -22,8 +22,10 @@ BUCKET_LABELS_VI = {
     Bucket.DONE_ON_TIME: "Hoàn thành đúng hạn",
     Bucket.DONE_LATE: "Hoàn thành quá hạn",
     Bucket.IN_PROGRESS: "Đang thực hiện trong hạn",
-    Bucket.OVERDUE: "Chưa hoàn thành quá hạn",
+    Bucket.OVERDUE: "Quá hạn, chưa hoàn thành",
 }
+NOT_OPEN_VI = "Chưa đến thời gian thực hiện"  # a task whose window has not opened yet
+CANCELLED_VI = "Đã hủy"
 
 
 def bucket(task: Task, now: datetime) -> Bucket | None:

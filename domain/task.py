@@ -110,5 +110,6 @@ class Task:
 
 def takes_answers(task: Task, *, now: datetime) -> bool:
     """Whether the unit's form is open: the task waits for it, or it was handed in and may
-    still be amended until it falls due."""
-    return task.state in ACTIVE_STATES or (task.state in DONE_STATES and now < task.due_at)
+    still be amended until it falls due — unless it was accepted (by the Office or by the
+    plan's review policy), which is final."""
+    return task.state in ACTIVE_STATES or (task.state is TaskState.SUBMITTED and now < task.due_at)

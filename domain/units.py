@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -51,6 +51,9 @@ class Unit(BaseModel):
     valid_from: date | None = None
     valid_until: date | None = None
     successor: str | None = Field(default=None, pattern=CODE)
+    # Reminders and chases due the same morning: one mail listing them all (digest), or
+    # one mail per task (each).
+    reminders: Literal["digest", "each"] = "digest"
 
     def active_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

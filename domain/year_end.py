@@ -59,6 +59,12 @@ def revision_key(office: str, version: int) -> TaskKey:
     return TaskKey(YEAR_END, office, Stage.REPORT, version + 1)
 
 
+def revised_version(key: TaskKey) -> int:
+    """The returned draft version a revision task (see `revision_key`) is for; 0 for any
+    other task."""
+    return key.seq - 1 if key.activity == YEAR_END and key.seq > 1 else 0
+
+
 def ladder_for(plan: Plan, key: TaskKey) -> list[Rung]:
     """The year-end collection's tighter ladder for its tasks; the activity ladder otherwise."""
     return plan.policy.year_end.ladder if key.activity == YEAR_END else plan.policy.ladder

@@ -1,4 +1,4 @@
-"""`deadline-sweep`: every working morning, fire the ladder, deliver mail, reconcile runs."""
+"""`deadline-sweep`: every working morning, fire the ladder, accept, deliver mail, reconcile."""
 
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ from services.prefect_adapter import runs
 )
 def fire_notices(plan: str, now: datetime) -> dict[str, Any]:
     return sweep.notices(context(plan), now=now)
+
+
+@task(
+    name="accept-reviewed",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
+def accept_reviewed(plan: str, now: datetime) -> list[str]:
+    """Submissions the Office did not return within the plan's review time, accepted."""
+    return sweep.accept_reviewed(context(plan), now=now)
 
 
 @task(
@@ -86,7 +98,8 @@ def clean_uploads(plan: str) -> int:
 @flow(name="deadline-sweep", flow_run_name="sweep-{plan}")
 def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The open work of units that ended moved to their successors (every published plan);
-    then reminders, chases and the Director's digest due now, the outbox, stuck runs — for
+    then reminders, chases and the Director's digest due now, the submissions whose review
+    time lapsed accepted, the outbox, stuck runs — for
     the plan named, or (no plan) for every published plan in one pass.
 
     The schedule runs Monday to Saturday at 07:30; days off (holidays, ordinary Saturdays)
@@ -121,11 +134,13 @@ def sweep_plan(plan: str, at: datetime) -> dict[str, Any]:
             units=[task.unit],
             payload={"task": key, "plan": plan},
         )
+    accepted = accept_reviewed(plan, at)
     delivered = deliver_outbox(plan, at)
     resumed = reconcile_runs(plan, at)
     removed = clean_uploads(plan)
     return {
         "notices": fired,
+        "accepted": accepted,
         "delivery": delivered,
         "resumed": resumed,
         "files_removed": removed,

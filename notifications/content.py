@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.policy import Role, Stage
+from domain.task import TaskKey
+from domain.year_end import revised_version
 
 
 class MailKind(StrEnum):
@@ -19,6 +21,7 @@ class MailKind(StrEnum):
     OFFICE_ALERT = "office_alert"
     PLAN_AMENDED = "plan_amended"  # to a unit: its tasks an amended plan cancelled or moved
     REPORT_DEADLINE = "report_deadline"  # the report's own rungs: draft, decision, number
+    UNIT_DIGEST = "unit_digest"  # a unit's reminders and chases of one morning, in one mail
 
 
 STAGE_DELIVERABLES = {
@@ -38,6 +41,16 @@ STAGE_DELIVERABLES = {
         "hình thức còn thực hiện sau hạn báo cáo thì nêu thêm ước thực hiện đến hết năm."
     ),
 }
+
+# The Office's task to revise a draft the Director returned (domain.year_end.revision_key).
+REVISION_TITLE = "Hoàn thiện dự thảo báo cáo kết quả thực hiện Kế hoạch"
+REVISION_DELIVERABLE = "Dự thảo báo cáo đã hoàn thiện theo ý kiến của Giám đốc Sở."
+
+
+def deliverable(key: TaskKey) -> str:
+    """What a task asks to be handed in: its stage's, or the revised draft for a revision."""
+    return REVISION_DELIVERABLE if revised_version(key) else STAGE_DELIVERABLES[key.stage]
+
 
 ROLE_LABELS = {Role.LEAD: "Đơn vị chủ trì", Role.COORDINATOR: "Đơn vị phối hợp"}
 

@@ -11,6 +11,7 @@ from domain.errors import InvalidRequest
 from domain.numbers import parse_natural
 from domain.policy import Stage
 from domain.report import RESULT_COUNTS
+from domain.vi import form_error, number
 
 COUNTS = RESULT_COUNTS  # the figures a unit reports, as the consolidated report sums them
 FILE_SLOTS = ("file_1", "file_2", "file_3")  # evidence files per submission
@@ -49,9 +50,8 @@ def read_form(stage: Stage, form: dict[str, Any], topic_codes: set[str]) -> Subm
                 try:
                     counts[name] = parse_natural(raw, maximum=COUNT_MAX)
                 except ValueError:
-                    limit = f"{COUNT_MAX:,}".replace(",", ".")
                     raise InvalidRequest(
-                        f"{COUNTS[name]}: cần một số nguyên không âm (tối đa {limit})"
+                        f"{COUNTS[name]}: cần một số nguyên không âm (tối đa {number(COUNT_MAX)})"
                     ) from None
     topics = [t for t in form.get("topics", []) if t in topic_codes]
     links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
@@ -67,8 +67,15 @@ def read_form(stage: Stage, form: dict[str, Any], topic_codes: set[str]) -> Subm
             estimate=str(form.get("estimate", "")).strip(),
         )
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        if field == "content":
-            raise InvalidRequest("Nội dung: không được để trống (tối đa 20.000 ký tự)") from None
-        raise InvalidRequest(f"{field}: {first['msg']}") from None
+        raise InvalidRequest(_message(exc)) from None
+
+
+def _message(exc: ValidationError) -> str:
+    """The first error in Vietnamese, naming the field (pydantic writes English)."""
+    first = exc.errors(include_url=False)[0]
+    ctx = first.get("ctx") or {}
+    limit = ctx.get("max_length")
+    error = ctx.get("error")
+    detail = str(error) if isinstance(error, ValueError) else ""  # our validators' own words
+    field = str(first["loc"][0]) if first["loc"] else ""
+    return form_error(field, first["type"], limit=limit, detail=detail)

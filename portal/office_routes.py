@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,11 +14,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from domain.clock import local_date
 from domain.errors import InvalidRequest
 from domain.policy import STAGE_LABELS_VI, stage_label
+from domain.report import RESULT_COUNTS
 from domain.status import BUCKET_LABELS_VI, Bucket
-from domain.vi import dmy
+from domain.vi import (
+    TASK_AUDIT_ACTIONS,
+    TASK_STATES,
+    activity_short,
+    activity_tag,
+    audit_values,
+    dmy,
+)
 from portal.auth import SESSION_COOKIE, LoginThrottle, client_address
 from portal.state import Portal, row_id, staff_post
-from services import office, uploads
+from portal.task_view import heading as _heading
+from services import acceptance, office, uploads
 from services.accounts import authenticate
 from services.context import PlanContext
 from services.mail import local_time
@@ -30,6 +40,16 @@ COLOURS = {
     Bucket.OVERDUE.value: BUCKET_LABELS_VI[Bucket.OVERDUE],
     "none": "Chưa mở hoặc đã hủy",
 }
+# Each colour's initials, written in its cell: a status is never told by colour alone
+# (WCAG 1.4.1); the legend spells them out.
+SHORT = {
+    Bucket.DONE_ON_TIME.value: "HĐ",
+    office.REVIEW: "CD",
+    Bucket.IN_PROGRESS.value: "ĐT",
+    Bucket.DONE_LATE.value: "HQ",
+    Bucket.OVERDUE.value: "QH",
+    "none": "CM",
+}
 ACTIONS = {
     "accept": "Đã chấp nhận kết quả.",
     "return": "Đã trả lại; đơn vị nhận được thư kèm lý do.",
@@ -39,6 +59,7 @@ ACTIONS = {
     "relink": "Đã thu hồi đường dẫn cũ và gửi đường dẫn mới.",
 }
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+FILTERS = ("unit", "activity", "bucket")  # the dashboard's, posted back by the bulk accept
 
 
 def login_routes(portal: Portal) -> APIRouter:
@@ -94,9 +115,32 @@ def office_routes(portal: Portal) -> APIRouter:
     auth = portal.auth
 
     @router.get("/office", response_class=HTMLResponse)
-    def dashboard(request: Request, unit: str = "", activity: str = "", bucket: str = "") -> Any:
+    def dashboard(
+        request: Request, unit: str = "", activity: str = "", bucket: str = "", accepted: str = ""
+    ) -> Any:
         user = auth.require(request, "office", "director")
-        return _dashboard(portal, request, user, unit=unit, activity=activity, bucket=bucket)
+        chosen = {"unit": unit, "activity": activity, "bucket": bucket}
+        return _dashboard(portal, request, user, **chosen, accepted=accepted)
+
+    @router.post("/office/accept-waiting", response_class=HTMLResponse)
+    async def accept_waiting(request: Request) -> Any:
+        """Accept every task of the posted filter waiting for review (the Office only)."""
+        user = auth.require(request, "office")
+        form = await request.form()
+        auth.check_csrf(request, form.get("csrf"))
+        ctx = portal.staff_context(request)
+        chosen = {name: str(form.get(name) or "")[:200] for name in FILTERS}
+        count = await run_in_threadpool(
+            acceptance.accept_filtered,
+            ctx,
+            now=portal.app.clock.now(),
+            by=f"office:{user}",
+            unit=chosen["unit"],
+            activity=chosen["activity"],
+            css=chosen["bucket"],
+        )
+        query = urlencode({"plan": ctx.plan.code, **chosen, "accepted": count})
+        return RedirectResponse(f"/office?{query}", 303)
 
     @router.get("/office/task/{task_id}", response_class=HTMLResponse)
     def task_page(request: Request, task_id: str, done: str = "") -> Any:
@@ -130,9 +174,17 @@ def office_routes(portal: Portal) -> APIRouter:
 
 
 def _dashboard(
-    portal: Portal, request: Request, user: str, *, unit: str, activity: str, bucket: str
+    portal: Portal,
+    request: Request,
+    user: str,
+    *,
+    unit: str,
+    activity: str,
+    bucket: str,
+    accepted: str = "",
 ) -> HTMLResponse:
     ctx = portal.staff_context(request)
+    activities = [*ctx.plan.activities, ctx.plan.year_end_activity()]
     matrix = office.dashboard(
         ctx, now=portal.app.clock.now(), unit=unit, activity=activity, css=bucket
     )
@@ -145,9 +197,23 @@ def _dashboard(
         matrix=matrix,
         stage_labels=STAGE_LABELS_VI,
         colours=COLOURS,
+        short=SHORT,
+        heads={a.code: activity_short(a) for a in activities},
+        names={a.code: activity_tag(a) + a.title for a in activities},
         all_units=[(u.code, u.name) for u in ctx.directory.units],
         chosen={"unit": unit, "activity": activity, "bucket": bucket},
+        can_accept=portal.auth.role(request) == "office",
+        accepted=_accepted(accepted),
     )
+
+
+def _accepted(raw: str) -> str:
+    """The flash after a bulk accept: how many were accepted ('' when none was done)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        return ""
+    if int(raw) == 0:
+        return "Không có kết quả nào đang chờ duyệt trong bộ lọc này; không có gì thay đổi."
+    return f"Đã chấp nhận {int(raw)} kết quả đang chờ duyệt."
 
 
 def _task_page(
@@ -209,9 +275,12 @@ def _task_values(
         "key": str(task.key),
         "unit": unit.name if unit else task.key.unit,
         "activity": activity,
+        "heading": _heading(activity, task.key) if activity else None,
         "stage": stage_label(task.key.stage, task.key.seq),
-        "state": task.state.value,
+        "state": TASK_STATES[task.state],
+        "count_labels": RESULT_COUNTS,
         "colour": COLOURS[office.cell_class(task, now)],
+        "css": office.cell_class(task, now),
         "due": dmy(task.due_on),
         # the date picker offers no day already past, nor the current due day
         "min_due": (max(task.due_on, local_date(now)) + timedelta(days=1)).isoformat(),
@@ -230,10 +299,10 @@ def _task_values(
             {
                 "at": local_time(a.at),
                 "actor": a.actor,
-                "action": a.action,
+                "action": TASK_AUDIT_ACTIONS.get(a.action, a.action),
                 "reason": a.reason,
-                "old": a.old or {},
-                "new": a.new or {},
+                "old": audit_values(a.old or {}),
+                "new": audit_values(a.new or {}),
             }
             for a in view.audit
         ],

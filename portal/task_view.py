@@ -7,13 +7,20 @@ from typing import Any
 
 from domain.clock import local_date
 from domain.errors import NotFound
-from domain.plan import Plan
+from domain.plan import Activity, Plan
 from domain.policy import STAGE_LABELS_VI, Stage, stage_label
 from domain.schedule import carries_estimate
-from domain.task import TaskKey, TaskState, takes_answers
-from domain.vi import dmy, long_date
-from domain.year_end import YEAR_END
-from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES
+from domain.task import TaskKey, takes_answers
+from domain.vi import (
+    TASK_STATES,
+    activity_heading,
+    activity_tag,
+    dmy,
+    long_date,
+    topic_numbering,
+)
+from domain.year_end import YEAR_END, revised_version
+from notifications.content import REVISION_TITLE, ROLE_LABELS, deliverable
 from portal.forms import COUNTS, FILE_SLOTS
 from portal.state import Portal
 from services import year_end
@@ -22,13 +29,7 @@ from services.links import LinkClaims
 from services.mail import local_time
 from services.tasks import load
 
-STATE_VI = {
-    TaskState.OPEN: "Chưa gửi",
-    TaskState.SUBMITTED: "Đã gửi, chờ Văn phòng xem xét",
-    TaskState.ACCEPTED: "Đã được chấp nhận",
-    TaskState.RETURNED: "Được trả lại để bổ sung",
-    TaskState.CANCELLED: "Đã hủy",
-}
+STATE_VI = TASK_STATES
 CONTENT_LABELS = {
     Stage.PLAN: "Các hoạt động dự kiến và thời gian thực hiện",
     Stage.EXECUTE: "Những việc đã làm trong kỳ",
@@ -54,6 +55,7 @@ def task_values(
     left = ctx.app.calendar.working_days_until(local_date(now), task.due_on)
     return {
         "title": f"{STAGE_LABELS_VI[key.stage]} — {activity.title}",
+        "heading": heading(activity, key),
         "plan": ctx.plan,
         "plan_date": dmy(ctx.plan.issued_on),
         "activity": activity,
@@ -65,7 +67,7 @@ def task_values(
         "days_left_text": _days_left(left),
         "state": STATE_VI[task.state],
         "reason": task.reason,
-        "deliverable": STAGE_DELIVERABLES[key.stage],
+        "deliverable": deliverable(key),
         "versions": [
             {"version": v.version, "at": local_time(v.submitted_at), "payload": v.payload}
             for v in versions
@@ -86,12 +88,24 @@ def task_values(
     }
 
 
+def heading(activity: Activity, key: TaskKey) -> dict[str, str]:
+    """How the page names the task's activity: 'Hình thức 1. …' under 'Hình thức tuyên
+    truyền'; the year-end report (or the Office's revision of the draft) as a task."""
+    label, name = activity_heading(activity)
+    if revised_version(key):
+        return {"label": label, "name": REVISION_TITLE, "tagged": REVISION_TITLE, "form": ""}
+    tag = activity_tag(activity)
+    return {"label": label, "name": name, "tagged": tag + activity.title, "form": tag}
+
+
 def _days_left(left: int) -> str:
     return f"còn {left} ngày làm việc" if left >= 0 else f"quá hạn {-left} ngày làm việc"
 
 
 def _topics(plan: Plan) -> list[dict[str, str]]:
+    """Section II's topics numbered as the plan numbers them ('5đ'); the page shortens the
+    text at a word boundary."""
     return [
-        {"code": t.code, "label": f"{t.code}. {t.title or t.paragraphs[0][:90]}"}
-        for t in plan.all_topics()
+        {"code": t.code, "number": number, "text": t.title or t.paragraphs[0]}
+        for number, t in topic_numbering(plan.topics)
     ]

@@ -58,10 +58,12 @@ def planned_answer(task: Task, cal: WorkingCalendar) -> Answer | None:
 
 def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> list[date]:
     """Every working day on which something can happen: a stage opens, a rung is due, a
-    unit plans to answer; from the plan's date to the UBND deadline."""
+    unit plans to answer, its answer is accepted by the review policy; from the plan's date
+    to the UBND deadline."""
     dates = year_end_dates(plan, cal)
     tasks = [*all_tasks(plan, directory, cal), *unit_report_tasks(plan, directory, cal)]
     offsets = {r.offset for r in [*plan.policy.ladder, *plan.policy.year_end.ladder]}
+    review = plan.policy.review.working_days  # the sweep accepts the day after review ends
     days = {plan.issued_on, dates.opens_on, dates.unit_due, dates.final_due}
     days.add(review_day(plan, cal))
     for task in tasks:
@@ -70,6 +72,7 @@ def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> li
         answer = planned_answer(task, cal)
         if answer is not None:
             days.add(answer.when.date())
+            days.add(cal.add_working_days(answer.when.date(), review + 1))
     first, last = plan.issued_on, dates.final_due
     return sorted(d for d in days if first <= d <= last and cal.is_working_day(d))
 

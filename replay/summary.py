@@ -61,6 +61,7 @@ def summarize(
         "buckets_vi": {b.value: label for b, label in BUCKET_LABELS_VI.items()},
         "submissions": {"total": people.submissions, "late": people.late},
         "mails": _mails(found.sent, out),
+        "unit_mails": _unit_mails(ReplayReads(app.engine).unit_mails(), len(found.tasks)),
         "ladder_rungs_fired": found.rungs,
         "escalations": sum(
             n for ladder in found.rungs.values() for r, n in ladder.items() if r == "T+3"
@@ -98,6 +99,20 @@ def _mails(sent: dict[str, int], out: Path) -> dict[str, Any]:
         "by_kind": dict(sent),
         "total": sum(sent.values()),
         "eml_files": len(list((out / "mail").glob("*.eml"))),
+    }
+
+
+def _unit_mails(mails: list[tuple[str, str]], tasks: int) -> dict[str, Any]:
+    """The mails units get about their work (assignments, reminders, chases, digests;
+    receipts aside): per task on average, and how many each unit got."""
+    by_unit: Counter[str] = Counter()
+    for kind, key in mails:
+        part = key.split(":")[1]  # "<plan>:<unit>:unit_digest:…" or "<plan>:<task key>:…"
+        by_unit[part if kind == "unit_digest" else part.split("/")[1]] += 1
+    return {
+        "total": len(mails),
+        "per_task": round(len(mails) / max(tasks, 1), 2),
+        "by_unit": dict(sorted(by_unit.items())),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.policy import Audience, stage_label
 from domain.task import DONE_STATES
-from domain.vi import dmy
+from domain.vi import activity_tag, dmy
 from notifications.content import MailKind
 from services.mail import Mailer, enqueue_mail
 from services.plans import TaskChange
@@ -74,6 +74,7 @@ def _line(uow: UnitOfWork, mailer: Mailer, change: TaskChange) -> dict[str, Any]
     return {
         "stage": stage_label(key.stage, key.seq),
         "number": activity.number if activity else "",
+        "tag": activity_tag(activity) if activity else "",  # "Hình thức 1. ", none for a task
         "title": activity.title if activity else key.activity,
         "cancelled": change.cancelled,
         "submitted": handed_in or (stored is not None and stored.task.state in DONE_STATES),

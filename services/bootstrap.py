@@ -87,7 +87,7 @@ def mailer(app: App, plan: Plan, directory: UnitDirectory) -> Mailer:
         calendar=app.calendar,
         renderer=Renderer(
             year=plan.year,
-            slogans=[s.text for s in plan.slogans] or [plan.title],
+            slogans=[s.display for s in plan.slogans] or [plan.title],
             rehearsal=plan.rehearsal,
         ),
         links=link_signer(app.settings),

@@ -11,12 +11,13 @@ from domain.clock import LOCAL_TZ, local_date
 from domain.errors import NotFound
 from domain.mail import Attachment, Mailbox, OutgoingMail, message_id, thread_id
 from domain.office_hours import next_send_time
-from domain.plan import Plan
+from domain.plan import Activity, Plan
 from domain.policy import STAGE_LABELS_VI, Audience
 from domain.task import Task
 from domain.units import UnitDirectory
-from domain.vi import dmy, long_date
-from notifications.content import ROLE_LABELS, STAGE_DELIVERABLES, MailKind
+from domain.vi import activity_heading, activity_short, activity_tag, dmy, long_date
+from domain.year_end import revised_version
+from notifications.content import REVISION_TITLE, ROLE_LABELS, MailKind, deliverable
 from notifications.ics import due_date_event
 from notifications.render import Renderer
 from services.links import LinkSigner
@@ -63,18 +64,20 @@ class Mailer:
         unit = self.directory.unit(task.key.unit)
         if activity is None or unit is None:
             raise NotFound(f"task {task.key} names an activity or unit not in {self.plan.code}")
+        revision = revised_version(task.key)
         return {
             "greeting": unit.name,
             "unit": unit.name,
             "plan": self.plan_context(),
-            "activity": {"number": activity.number, "title": activity.title},
+            "activity": _activity_context(activity, revision=bool(revision)),
+            "revision": {"version": revision, "comments": task.reason} if revision else None,
             "role": ROLE_LABELS[task.role],
             "stage": STAGE_LABELS_VI[task.key.stage],
-            "period": f"kỳ {task.key.seq}" if task.key.seq > 1 else "",
+            "period": f"kỳ {task.key.seq}" if task.key.seq > 1 and not revision else "",
             "due": long_date(task.due_on),
             "days_left": self.calendar.working_days_until(today, task.due_on),
             "days_late": -self.calendar.working_days_until(today, task.due_on),
-            "deliverable": STAGE_DELIVERABLES[task.key.stage],
+            "deliverable": deliverable(task.key),
             "link": self.links.task_url(task, plan=self.plan.code),
         }
 
@@ -89,6 +92,22 @@ class Mailer:
         return next_send_time(
             now, self.calendar, start=self.settings.office_start, end=self.settings.office_end
         )
+
+
+def _activity_context(activity: Activity, *, revision: bool) -> dict[str, Any]:
+    """How the mails name a task's activity (see domain.vi): a form by its number, the
+    year-end report as the task it is, a revision of the draft as that."""
+    label, name = activity_heading(activity)
+    if revision:
+        name = REVISION_TITLE
+    return {
+        "number": activity.number,
+        "title": REVISION_TITLE if revision else activity.title,
+        "tag": "" if revision else activity_tag(activity),
+        "label": label,
+        "name": name,
+        "short": activity_short(activity),
+    }
 
 
 def build_task_mail(
@@ -109,7 +128,7 @@ def build_task_mail(
     thread = thread_id(f"{mailer.plan.code}:{task.key}", domain)
     attachments = []
     if kind is MailKind.TASK_ASSIGNED:
-        summary = f"Hạn: {context['stage']} — HT{context['activity']['number']}"
+        summary = f"Hạn: {context['stage']} — {context['activity']['short']}"
         attachments.append(
             due_date_event(
                 uid=thread.strip("<>"),
@@ -187,7 +206,8 @@ def build_mail(
     attachments: tuple[Attachment, ...] = (),
 ) -> OutgoingMail:
     """Render a mail that is not about one task (the Director's digest, the report sent)."""
-    values = {"plan": mailer.plan_context(), "as_of": long_date(local_date(now)), **context}
+    today = local_date(now)
+    values = {"plan": mailer.plan_context(), "as_of": long_date(today), "on": dmy(today), **context}
     content = mailer.renderer.render(kind, values, key=key, attachments=attachments)
     return OutgoingMail(
         message_id=message_id(key, mailer.settings.domain),

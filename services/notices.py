@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.clock import local_date
-from domain.ladder import Notice, notices_due
+from domain.ladder import notices_due
 from domain.policy import STAGE_LABELS_VI, Audience, NoticeKind
 from domain.task import Task
-from domain.vi import long_date
+from domain.vi import activity_tag, long_date
 from domain.year_end import ladder_for
 from notifications.content import MailKind, reminder_lead
+from services.digest import Fired, enqueue_digest
 from services.mail import Mailer, enqueue_mail, enqueue_task_mail
 from services.ports import UnitOfWork
 
@@ -40,42 +41,75 @@ def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> Notic
     first_due, last_due = cal.add_working_days(today, -after), cal.add_working_days(today, before)
     if uow.plans.stored(mailer.plan.code) is None:
         return report
+    fired: list[Fired] = []
     for task_id, task in uow.tasks.due_with_ids(
         on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
     ):
         for notice in notices_due(task, now, cal, ladder_for(mailer.plan, task.key)):
-            _fire(uow, mailer, task_id, task, notice, now=now, report=report)
+            if _record(uow, mailer, Fired(task_id, task, notice), now=now, report=report):
+                fired.append(Fired(task_id, task, notice))
+    _mail(uow, mailer, fired, now=now)
     if report.escalated:
         report.digest_sent = _digest(uow, mailer, now=now)
     uow.commit()
     return report
 
 
-def _fire(
-    uow: UnitOfWork,
-    mailer: Mailer,
-    task_id: int,
-    task: Task,
-    notice: Notice,
-    *,
-    now: datetime,
-    report: NoticeReport,
-) -> None:
-    """Record one rung (at most once ever) and queue its mail; an escalation has none of its
-    own (the Director's digest lists it)."""
+def _record(
+    uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime, report: NoticeReport
+) -> bool:
+    """Record one rung (at most once ever); True when a unit mail is to carry it. An
+    escalation has none of its own (the Director's digest lists it)."""
+    task, notice = item.task, item.notice
     fired = uow.notices.record(
-        task_id=task_id,
+        task_id=item.task_id,
         kind=notice.kind.value,
         rung=notice.rung,
         due_on=task.due_on,
-        outbox_key=notice.idempotency_key,
+        outbox_key=_carrier(mailer, item, now=now),
         at=now,
     )
     if not fired:
-        return
+        return False
     if notice.kind is NoticeKind.ESCALATION:
         report.escalated += 1
-        return
+        return False
+    report.reminders += notice.kind is NoticeKind.REMINDER
+    if notice.kind is NoticeKind.OVERDUE:
+        report.overdue += 1
+        report.overdue_tasks.append(str(task.key))
+    return True
+
+
+def _carrier(mailer: Mailer, item: Fired, *, now: datetime) -> str:
+    """The key of the mail that carries the rung: its own mail, the Director's digest of the
+    day for an escalation (a unit's digest, when one carries it, says so afterwards)."""
+    if item.notice.kind is NoticeKind.ESCALATION:
+        return _director_digest_key(mailer, now=now)
+    return mailer.key(item.task, _KIND_MAIL[item.notice.kind], item.notice.rung)
+
+
+def _director_digest_key(mailer: Mailer, *, now: datetime) -> str:
+    return f"{mailer.plan.code}:escalation-digest:{local_date(now).isoformat()}"
+
+
+def _mail(uow: UnitOfWork, mailer: Mailer, fired: list[Fired], *, now: datetime) -> None:
+    """Each unit's rungs of this morning: one digest mail when the unit takes digests and
+    has several, else one mail per rung (threaded in its task's thread)."""
+    by_unit: dict[str, list[Fired]] = {}
+    for item in fired:
+        by_unit.setdefault(item.task.key.unit, []).append(item)
+    for unit, items in by_unit.items():
+        found = mailer.directory.unit(unit)
+        if len(items) > 1 and (found is None or found.reminders == "digest"):
+            enqueue_digest(uow, mailer, unit, items, now=now)
+            continue
+        for item in items:
+            _single(uow, mailer, item, now=now)
+
+
+def _single(uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime) -> None:
+    task, notice = item.task, item.notice
     days_left = mailer.calendar.working_days_until(local_date(now), task.due_on)
     enqueue_task_mail(
         uow,
@@ -87,12 +121,8 @@ def _fire(
         to=notice.to,
         cc=notice.cc,
         extra={"lead": reminder_lead(days_left)},
-        task_id=task_id,
+        task_id=item.task_id,
     )
-    report.reminders += notice.kind is NoticeKind.REMINDER
-    if notice.kind is NoticeKind.OVERDUE:
-        report.overdue += 1
-        report.overdue_tasks.append(str(task.key))
 
 
 def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
@@ -112,6 +142,7 @@ def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
             {
                 "unit": names[task.key.unit],
                 "activity_number": activity.number,
+                "activity_tag": activity_tag(activity),  # "Hình thức 1. ", none for a task
                 "activity": activity.title,
                 "stage": STAGE_LABELS_VI[task.key.stage],
                 "due": long_date(task.due_on),
@@ -131,6 +162,6 @@ def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
         MailKind.ESCALATION_DIGEST,
         now=now,
         to=director,
-        key=f"{mailer.plan.code}:escalation-digest:{today.isoformat()}",
+        key=_director_digest_key(mailer, now=now),
         context=context,
     )

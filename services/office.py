@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from domain.acceptance import waiting_for_review
 from domain.clock import local_date
 from domain.errors import InvalidRequest, NotFound
 from domain.policy import Stage
@@ -34,6 +36,7 @@ class Cell:
     seq: int
     css: str  # a Bucket value, REVIEW, or "none" (not open yet / cancelled)
     due: str
+    waiting: bool = False  # handed in, neither accepted nor returned yet
 
 
 @dataclass
@@ -42,6 +45,11 @@ class Matrix:
     activities: list[tuple[str, int, str]]
     stages: list[Stage]
     cells: dict[tuple[str, str, Stage], list[Cell]] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> int:
+        """How many tasks shown wait for the Office's review (the bulk accept's count)."""
+        return sum(c.waiting for cells in self.cells.values() for c in cells)
 
 
 @dataclass(frozen=True)
@@ -76,14 +84,10 @@ def dashboard(
     with ctx.app.uow() as uow:
         tasks = uow.tasks.with_ids(plan=ctx.plan.code)
     cells: dict[tuple[str, str, Stage], list[Cell]] = defaultdict(list)
-    for task_id, task in tasks:
+    for task_id, task, colour in filtered(tasks, now=now, unit=unit, activity=activity, css=css):
         key = task.key
-        colour = cell_class(task, now)
-        if (unit and key.unit != unit) or (activity and key.activity != activity):
-            continue
-        if css and colour != css:
-            continue
-        cell = Cell(task_id, str(key), key.seq, colour, dmy(task.due_on))
+        waiting = waiting_for_review(task)
+        cell = Cell(task_id, str(key), key.seq, colour, dmy(task.due_on), waiting)
         cells[(key.unit, key.activity, key.stage)].append(cell)
     units = [(u.code, u.name) for u in ctx.directory.units if any(k[0] == u.code for k in cells)]
     year_end = ctx.plan.year_end_activity()  # a column once its report tasks exist
@@ -95,6 +99,20 @@ def dashboard(
         and (a is not year_end or any(k[1] == year_end.code for k in cells))
     ]
     return Matrix(units, activities, list(Stage), dict(cells))
+
+
+def filtered(
+    tasks: Iterable[tuple[int, Task]], *, now: datetime, unit: str, activity: str, css: str
+) -> list[tuple[int, Task, str]]:
+    """The tasks the dashboard's filters keep (an empty filter keeps all), with their colour."""
+    kept = []
+    for task_id, task in tasks:
+        key, colour = task.key, cell_class(task, now)
+        if (unit and key.unit != unit) or (activity and key.activity != activity):
+            continue
+        if not css or colour == css:
+            kept.append((task_id, task, colour))
+    return kept
 
 
 def task_view(ctx: PlanContext, task_id: int) -> TaskView:

@@ -30,9 +30,8 @@ from notifications.content import MailKind
 from services.context import PlanContext
 from services.mail import enqueue_mail, enqueue_task_mail, local_time
 from services.ports import UnitOfWork
-from services.report_data import build_report_data
+from services.report_data import TITLE, build_report_data
 from services.review import latest_draft
-from services.year_end import collection
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -99,16 +98,8 @@ def open_revision(ctx: PlanContext, *, draft: ReportDraft, now: datetime) -> boo
         if uow.tasks.get(key, plan=ctx.plan.code) is not None:
             return False
         task_id = uow.tasks.add(task, plan=ctx.plan.code, at=now, origin=YEAR_END_ORIGIN)
-        deliverable = f"Hoàn thiện dự thảo báo cáo theo ý kiến của Giám đốc: {draft.comments}"
-        enqueue_task_mail(
-            uow,
-            ctx.mailer,
-            task,
-            MailKind.TASK_ASSIGNED,
-            now=now,
-            task_id=task_id,
-            extra={"deliverable": deliverable},
-        )
+        # the mail reads the returned version and the comments from the task itself
+        enqueue_task_mail(uow, ctx.mailer, task, MailKind.TASK_ASSIGNED, now=now, task_id=task_id)
         uow.commit()
     return True
 
@@ -219,10 +210,9 @@ def _report_values(
     ctx: PlanContext, draft: ReportDraft, *, now: datetime, recipients: list[str]
 ) -> dict[str, Any]:
     final = year_end_dates(ctx.plan, ctx.app.calendar).final_due
-    missing = collection(ctx, now=now).missing
     return {
         "number_symbol": draft.number_symbol,
-        "title": f"Kết quả thực hiện công tác tuyên truyền cải cách hành chính năm {ctx.plan.year}",
+        "title": TITLE.format(year=ctx.plan.year),
         "date": dmy(draft.issued_on or local_date(now)),
         "sent_at": local_time(now),
         "recipients": recipients,
@@ -231,5 +221,4 @@ def _report_values(
         "filename": Path(draft.final_docx_path).name,
         "pdf": Path(draft.final_pdf_path).name if draft.final_pdf_path else "",
         "signed_by": draft.signed_by,
-        "missing": missing,
     }

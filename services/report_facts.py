@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,8 +26,9 @@ from services.ports import UnitOfWork
 
 YEAR_END_STAGE = "Báo cáo năm của các phòng, đơn vị"
 
-# A line of a year-end report about one form, as the prefilled form writes it: "HT4. …".
-_FORM_TAG = re.compile(r"^HT\s*(\d+)\s*[.:)]\s*", re.IGNORECASE)
+# A line of a year-end report about one form, as the prefilled form writes it: "Hình thức
+# 4. …" (forms handed in before that wording began "HT4. …", and units still write it so).
+_FORM_TAG = re.compile(r"^(?:hình\s+thức|HT)\s*(\d+)\s*[.:)]\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ class Said:
 
 def said_by_form(ctx: PlanContext, facts: Facts) -> defaultdict[str, Said]:
     """(unit, text) of every report by form code: an activity's report under its form, a
-    year-end report line by line, under the form its "HT<n>." names, else under ""."""
+    year-end report line by line, under the form its "Hình thức <n>." names, else under ""."""
     codes = {str(a.number): a.code for a in ctx.plan.activities}
     said: defaultdict[str, Said] = defaultdict(Said)
     reports = [e for e in facts.entries if e.report and e.payload is not None]
@@ -267,6 +269,7 @@ def _routed(entry: Entry, field: str, codes: dict[str, str]) -> list[tuple[str, 
         return [(entry.task.key.activity, text)] if text else []
     routed = []
     for line in entry.lines(field):
+        line = unicodedata.normalize("NFC", line)  # "Hình thức" typed in decomposed form
         tag = _FORM_TAG.match(line)
         code = codes.get(tag.group(1), "") if tag else ""
         routed.append((code, line[tag.end() :] if tag and code else line))
@@ -297,5 +300,5 @@ def _stage_line(label: str, tasks: list[Task], now: datetime) -> list[str]:
     total = sum(counted.values())
     if not total:
         return []
-    parts = ", ".join(f"{counted[b]} {BUCKET_LABELS_VI[b].lower()}" for b in Bucket)
+    parts = "; ".join(f"{counted[b]} {BUCKET_LABELS_VI[b].lower()}" for b in Bucket)
     return [f"Giai đoạn {label}: {total} nhiệm vụ ({parts})."]

@@ -27,8 +27,7 @@ def decide(
         try:
             decided = latest.apply(DraftAction.APPROVE if approve else DraftAction.RETURN)
         except IllegalTransition:
-            state = latest.state.value
-            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý ({state})") from None
+            raise InvalidRequest(f"Dự thảo lần {version} đã được xử lý trước đó") from None
         decided = decided.decided(comments=comments.strip(), by=by, at=at)
         uow.drafts.save(decided)
         uow.audit.record(

@@ -13,9 +13,9 @@ from domain.mail import Mailbox
 from domain.numbers import ID_MAX, parse_natural
 from domain.policy import Stage, stage_label
 from domain.schedule import StageSlot, build_schedule, schedule_activity
-from domain.status import BUCKET_LABELS_VI, bucket
+from domain.status import BUCKET_LABELS_VI, CANCELLED_VI, NOT_OPEN_VI, bucket
 from domain.task import DONE_STATES, Action, TaskKey, TaskState
-from domain.vi import dmy
+from domain.vi import TASK_STATES, activity_tag, dmy
 from notifications.content import MailKind
 from services.context import PlanContext
 from services.mail import enqueue_assignments, enqueue_mail, enqueue_task_mail
@@ -87,7 +87,7 @@ def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict
         cells.setdefault(key.unit, {})[column] = (
             BUCKET_LABELS_VI[found]
             if found
-            else ("Đã hủy" if task.state is TaskState.CANCELLED else "Chưa đến hạn mở")
+            else (CANCELLED_VI if task.state is TaskState.CANCELLED else NOT_OPEN_VI)
         )
     return [
         {"Đơn vị": names.get(unit, unit)} | {c: row.get(c, "") for c in columns.values()}
@@ -145,14 +145,16 @@ def extend_due(
 ) -> date:
     """Move a task's due date (the Office's decision); audit-logged with old and new."""
     if not reason.strip():
-        raise InvalidRequest("an extension needs a reason")
+        raise InvalidRequest("Gia hạn: cần ghi lý do")
     if not ctx.app.calendar.is_working_day(due_on):
         due_on = ctx.app.calendar.due_by(due_on)
     with ctx.app.uow() as uow:
         stored = load(uow, ctx.plan.code, key)
         if stored.task.state not in (TaskState.OPEN, TaskState.RETURNED):
-            state = stored.task.state.value
-            raise InvalidRequest(f"task {key} is {state}: only open tasks can be extended")
+            state = TASK_STATES[stored.task.state].lower()
+            raise InvalidRequest(
+                f"Nhiệm vụ {key}: {state}; chỉ gia hạn được nhiệm vụ chưa gửi hoặc được trả lại"
+            )
         old = stored.task.due_on
         uow.tasks.save(stored.id, replace(stored.task, due_on=due_on), at=at)
         uow.audit.record(
@@ -205,8 +207,13 @@ def notify_office(ctx: PlanContext, key: TaskKey, *, now: datetime) -> bool:
     False when it was queued before."""
     office = ctx.directory.unit(ctx.directory.office)
     unit = ctx.directory.unit(key.unit)
-    if office is None or unit is None:
-        raise NotFound(f"unknown office or unit for {key}")
+    activity = ctx.plan.activity(key.activity)
+    if office is None or unit is None or activity is None:
+        raise NotFound(f"unknown office, unit or activity for {key}")
+    task = {
+        "stage": stage_label(key.stage, key.seq),
+        "name": activity_tag(activity) + activity.title,
+    }
     with ctx.app.uow() as uow:
         queued = enqueue_mail(
             uow,
@@ -215,7 +222,7 @@ def notify_office(ctx: PlanContext, key: TaskKey, *, now: datetime) -> bool:
             key=f"{ctx.plan.code}:office-alert:{key}",
             now=now,
             to=[Mailbox(office.contact.email, office.name)],
-            context={"greeting": office.name, "unit": unit.name, "task": str(key)},
+            context={"greeting": office.name, "unit": unit.name, "task": task},
         )
         uow.commit()
     return queued

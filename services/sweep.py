@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import FixedClock, local_date
-from services import uploads
+from services import acceptance, uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
 from services.notices import send_due_notices
@@ -22,6 +22,7 @@ class SweepReport:
     notices: dict[str, Any] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)
     files_removed: int = 0  # evidence files no row refers to, older than a day
+    accepted: list[str] = field(default_factory=list)  # by the plan's review policy
 
     def __str__(self) -> str:
         if not self.working_day:
@@ -30,6 +31,7 @@ class SweepReport:
         return (
             f"{self.at}: {n['reminders']} reminders, {n['overdue']} overdue, "
             f"{n['escalated']} escalated (digest {'sent' if n['digest_sent'] else 'none'}); "
+            f"{len(self.accepted)} submissions accepted after the review time; "
             f"mail: {d['sent']} sent, {d['retried']} to retry, {d['failed']} failed; "
             f"{self.files_removed} unreferenced files removed"
         )
@@ -40,6 +42,11 @@ def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
     with ctx.app.uow() as uow:
         fired = asdict(send_due_notices(uow, ctx.mailer, now=now))
     return {**fired, "report_deadlines": report_deadline_notices(ctx, now=now)}
+
+
+def accept_reviewed(ctx: PlanContext, *, now: datetime) -> list[str]:
+    """Submissions the Office did not return within the plan's review time, accepted."""
+    return acceptance.auto_accept(ctx, now=now)
 
 
 def deliver(ctx: PlanContext, *, now: datetime) -> dict[str, int]:
@@ -66,10 +73,12 @@ def run_sweep(ctx: PlanContext, *, now: datetime) -> SweepReport:
     if not ctx.app.calendar.is_working_day(local_date(now)):
         return SweepReport(at=now.isoformat(), working_day=False)
     fired = notices(ctx, now=now)
+    accepted = accept_reviewed(ctx, now=now)
     return SweepReport(
         at=now.isoformat(),
         working_day=True,
         notices=fired,
+        accepted=accepted,
         delivery=deliver(ctx, now=now),
         files_removed=clean_uploads(ctx),
     )

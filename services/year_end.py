@@ -105,7 +105,7 @@ def prefill(ctx: PlanContext, unit: str) -> dict[str, Any]:
             payload = versions[-1].payload
             activity = ctx.plan.activity(task.key.activity)
             number = activity.number if activity else "?"
-            lines.append(f"HT{number}. {payload.get('content', '')}")
+            lines.append(f"Hình thức {number}. {payload.get('content', '')}")
             for name, value in payload.get("counts", {}).items():
                 counts[name] += int(value)
             links += [u for u in payload.get("links", []) if u not in links]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.records import Evidence, StoredUpload, Submission
@@ -45,6 +45,15 @@ class NoticeLog:
             values,
             unique=("task_id", "kind", "rung"),
         )
+
+    def carried_by(self, rungs: list[tuple[int, str, str]], outbox_key: str) -> None:
+        """Say that the mail `outbox_key` (a unit's digest) carries these (task, kind, rung)."""
+        for task_id, kind, rung in rungs:
+            self.session.execute(
+                update(NoticeRow)
+                .where(NoticeRow.task_id == task_id, NoticeRow.kind == kind, NoticeRow.rung == rung)
+                .values(outbox_key=outbox_key)
+            )
 
     def counts(self, *, plan: str) -> dict[str, int]:
         """How many rungs of each kind (reminder, overdue, escalation) fired in a plan."""

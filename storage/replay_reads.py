@@ -64,6 +64,16 @@ class ReplayReads:
         with self._sessions() as session:
             return {kind: n for kind, n in session.execute(query).all()}
 
+    def unit_mails(self) -> list[tuple[str, str]]:
+        """(kind, idempotency key) of every assignment, reminder, chase and unit digest sent:
+        the mails a unit gets about its work, receipts aside."""
+        kinds = ("task_assigned", "reminder", "overdue", "unit_digest")
+        query = select(OutboxRow.kind, OutboxRow.idempotency_key).where(
+            OutboxRow.state == "sent", OutboxRow.kind.in_(kinds)
+        )
+        with self._sessions() as session:
+            return [(kind, key) for kind, key in session.execute(query)]
+
     def rungs_fired(self) -> dict[str, dict[str, int]]:
         """How often each rung fired, for the activities' ladder and the year-end one."""
         year_end = ActivityRow.code == YEAR_END

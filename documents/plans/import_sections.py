@@ -11,6 +11,7 @@ from documents.plans.import_text import BULLET, LETTERED, NUMBERED, items, trim,
 from documents.plans.sources import SourceLine
 from domain.errors import Problem
 from domain.units import fold
+from domain.vi import corrected
 
 _TITLE_COLON = re.compile(r"^(?P<title>[^:,;.]{1,160}?)\s*:\s*(?P<rest>.*)$")
 _DEADLINE = re.compile(
@@ -132,14 +133,18 @@ def _topic(
 
 
 def slogans(lines: list[SourceLine], found: Findings) -> list[dict[str, Any]]:
-    """III. numbered (or bulleted) slogans, as written."""
+    """III. numbered (or bulleted) slogans, as written; where a known misspelling is in
+    one, its `display` form corrects it."""
     out: list[dict[str, Any]] = []
     for line in lines:
         match = NUMBERED.match(line.text)
         number = int(match["num"]) if match else len(out) + 1
         text = match["text"].strip() if match else unbullet(line.text)
         found.at(f"slogans[{len(out)}]", line)
-        out.append({"number": number, "text": text})
+        shown = corrected(text)
+        out.append(
+            {"number": number, "text": text, **({"display": shown} if shown != text else {})}
+        )
     return out
 
 

@@ -31,7 +31,7 @@ from domain.phrases import TimeWindow, parse_deadline, parse_window
 
 _PROSE = re.compile(
     r"^(?:title|budget|organization\[\d+\]|purposes\[\d+\]|requirements\[\d+\]"
-    r"|slogans\[\d+\]\.text|activities\[\d+\]\.title"
+    r"|slogans\[\d+\]\.(?:text|display)|activities\[\d+\]\.title"
     r"|topics(?:\[\d+\]\.subtopics)*\[\d+\]\.(?:title|paragraphs\[\d+\]))$"
 )
 _WINDOW = re.compile(r"^activities\[\d+\]\.window$")

@@ -17,12 +17,14 @@ import docx
 import pytest
 
 from cli.demo_cmd import replay_year
+from documents.plans.files import load_calendar, load_plan
 from flows import common
 from replay.run import demo_settings
 from services.settings import Settings
-from tests.conftest import PLAN_PATH, UNITS_PATH
+from tests.conftest import OVERRIDES_PATH, PLAN_PATH, UNITS_PATH
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SILENT = "Trung tâm Ứng dụng và Dịch vụ khoa học và công nghệ"
 
 
@@ -159,6 +161,41 @@ def test_the_report_sent_is_the_numbered_final_byte_for_byte(
         assert summary["report"]["pdf_signed_by"]  # the demo's throw-away certificate
 
 
+def test_every_rung_fired_is_carried_by_exactly_one_mail(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    """The ladder's firings walked against the mails: each reminder and chase names the mail
+    that carried it (its own, or its unit's digest of that morning), that mail was sent, and
+    a digest lists exactly the rungs that name it."""
+    out, summary = replayed
+    with closing(database(out)) as db:
+        rungs = db.execute(
+            "SELECT outbox_key FROM notices WHERE kind IN ('reminder', 'overdue')"
+        ).fetchall()
+        mails = {
+            key: (kind, state, body)
+            for key, kind, state, body in db.execute(
+                "SELECT idempotency_key, kind, state, body_text FROM outbox"
+            )
+        }
+    carried: dict[str, int] = {}
+    for (key,) in rungs:
+        carried[key] = carried.get(key, 0) + 1
+    assert rungs
+    for key, n in carried.items():
+        kind, state, body = mails[key]
+        assert state == "sent"
+        if kind == "unit_digest":
+            assert body.count("Gửi kết quả tại: http") == n
+        else:
+            assert (kind, n) in (("reminder", 1), ("overdue", 1))
+    digests = {k for k, (kind, _s, _b) in mails.items() if kind == "unit_digest"}
+    assert digests <= set(carried)  # no digest carries nothing
+    figures = summary["unit_mails"]
+    assert figures["total"] == sum(figures["by_unit"].values())
+    assert figures["per_task"] == round(figures["total"] / summary["tasks"]["total"], 2)
+
+
 def test_the_replay_keeps_every_file_under_its_folder(tmp_path: Path) -> None:
     """Database, mail, reports and evidence files all under OUT: the replay's morning sweep
     clears unreferenced evidence files in its own store, never in the Office's."""
@@ -168,3 +205,72 @@ def test_the_replay_keeps_every_file_under_its_folder(tmp_path: Path) -> None:
     assert replayed.mail.file_dir == tmp_path / "out" / "mail"
     assert replayed.report_dir == tmp_path / "out" / "reports"
     assert replayed.database_url == f"sqlite:///{tmp_path / 'out' / 'cchc.db'}"
+
+
+def local_day(stored: str) -> date:
+    """The local day of a UTC time as SQLite stores it."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(LOCAL).date()
+
+
+def test_no_submission_waits_for_the_office_past_the_review_time(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    """Every submission the Office did not return was accepted by the morning sweep once the
+    plan's review time lapsed: none still waits past it when the year ends."""
+    out, summary = replayed
+    review = load_plan(PLAN_PATH).policy.review
+    calendar = load_calendar(OVERRIDES_PATH)
+    until = datetime.fromisoformat(summary["simulated_until"]).date()
+    with closing(database(out)) as db:
+        waiting = db.execute("SELECT submitted_at FROM tasks WHERE state = 'submitted'").fetchall()
+        accepted = db.execute(
+            "SELECT actor, reason FROM audit_log WHERE action = 'task.accepted'"
+        ).fetchall()
+        states = dict(db.execute("SELECT state, count(*) FROM tasks GROUP BY state").fetchall())
+    ends = [calendar.add_working_days(local_day(at), review.working_days) for (at,) in waiting]
+    assert [day for day in ends if until > day] == []
+    assert states["accepted"] == len(accepted) >= 150  # nearly every hand-in of the year
+    assert {actor for actor, _reason in accepted} == {"auto-accept"}
+    said = f"Tự động chấp nhận sau {review.working_days} ngày làm việc theo Kế hoạch"
+    assert all(reason.startswith(said) for _actor, reason in accepted)
+
+
+def matrix_total(markdown: str) -> list[int]:
+    """The appendix's total row, its "Tổng cộng" column: on time / late / in progress /
+    overdue, as the report prints them."""
+    lines = markdown.splitlines()
+    header = next(line for line in lines if line.startswith("| TT | Phòng, đơn vị |"))
+    column = [c.strip() for c in header.strip("|").split("|")].index("Tổng cộng")
+    total = next(line for line in lines if line.startswith("|  | Tổng cộng |"))
+    return [int(n) for n in total.strip("|").split("|")[column].strip().split("/")]
+
+
+def test_the_summary_outcomes_agree_with_the_report_matrix(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    """The report counts the forms' tasks at the instant it was drafted; the summary at the
+    end of the replay. Between them only late hand-ins moved (overdue → done late)."""
+    out, summary = replayed
+    with closing(database(out)) as db:
+        (drafted,) = db.execute(
+            "SELECT created_at FROM report_drafts ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        (moved,) = db.execute(
+            "SELECT count(*) FROM tasks t JOIN activities a ON a.id = t.activity_id "
+            "WHERE a.code != 'year-end-report' AND t.submitted_at > ?",
+            (drafted,),
+        ).fetchone()
+    outcomes = [
+        outcome
+        for key, outcome in summary["tasks"]["outcome"].items()
+        if not key.startswith("year-end-report/")
+    ]
+    counted = {name: outcomes.count(name) for name in set(outcomes)}
+    expected = [
+        counted.get("done_on_time", 0),
+        counted.get("done_late", 0) - moved,
+        counted.get("in_progress", 0),
+        counted.get("overdue", 0) + moved,
+    ]
+    assert sum(expected) == len(outcomes) == 180
+    assert matrix_total((out / "report-2025.md").read_text(encoding="utf-8")) == expected

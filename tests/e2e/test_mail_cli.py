@@ -44,7 +44,7 @@ def test_mail_sink_stores_and_prints_what_send_test_sends(tmp_path: Path) -> Non
         assert sent.returncode == 0, sent.stderr
         [eml] = list(folder.glob("*.eml"))
         message = message_from_bytes(eml.read_bytes(), policy=policy.default)
-        assert message["Subject"].startswith("[CCHC 2025] Giao nhiệm vụ")
+        assert message["Subject"].startswith("[CCHC 2025] Đề nghị thực hiện nhiệm vụ")
         assert message["To"].addresses[0].addr_spec == "vanphong@skhcn.example.invalid"
     finally:
         sink.terminate()

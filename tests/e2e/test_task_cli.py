@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -31,18 +32,28 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def test_sweep_at_an_instant_sends_what_the_ladder_says(env: dict[str, str]) -> None:
     first = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-07T07:30"], env=env)
     assert first.exit_code == 0, first.output
-    # Nothing was handed in since April: reminders and escalations are due, one mail each
-    # reminder plus one digest for the Director listing every escalated task.
+    # Nothing was handed in since April: reminders and escalations are due; each unit gets
+    # its rungs of the morning in one mail (one digest when it has several), and the
+    # Director one digest listing every escalated task.
     fired = re.search(
-        r"(\d+) reminders, (\d+) overdue, (\d+) escalated \(digest sent\); mail: (\d+) sent",
+        r"(\d+) reminders, (\d+) overdue, (\d+) escalated \(digest sent\);.*mail: (\d+) sent",
         first.stdout,
     )
     assert fired, first.stdout
     reminders, overdue, escalated, sent = map(int, fired.groups())
     assert reminders > 0
     assert escalated > 0
-    assert sent == reminders + overdue + 1
-    assert len(list(Path(env["CCHC_MAIL__FILE_DIR"]).glob("*.eml"))) == sent
+    mails = [
+        message_from_bytes(f.read_bytes(), policy=policy.default)
+        for f in Path(env["CCHC_MAIL__FILE_DIR"]).glob("*.eml")
+    ]
+    assert len(mails) == sent
+    bodies = [m.get_body(("plain",)).get_content() for m in mails]  # type: ignore[union-attr]
+    links = sum(b.lower().count("gửi kết quả tại: http") for b in bodies)  # one per rung
+    directors = [m for m in mails if "Báo cáo Giám đốc Sở" in str(m["Subject"])]
+    assert len(directors) == 1
+    assert links == reminders + overdue  # every rung in exactly one mail
+    assert sent < reminders + overdue + 1  # fewer mails than rungs: digests
     again = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-07T07:30"], env=env)
     assert "0 reminders, 0 overdue, 0 escalated" in again.stdout
     saturday = runner.invoke(app, ["sweep", *PLAN, "--now", "2025-11-08T07:30"], env=env)
@@ -74,7 +85,7 @@ def test_task_extend_cancel_and_bad_task(env: dict[str, str]) -> None:
         env=env,
     )
     assert no_reason.exit_code == 1
-    assert "needs a reason" in no_reason.stderr
+    assert "cần ghi lý do" in no_reason.stderr
     assert runner.invoke(app, ["task", "resend", *PLAN, task], env=env).stdout.strip() == "queued"
     cancelled = runner.invoke(app, ["task", "cancel", *PLAN, task, "--reason", "Trùng"], env=env)
     assert cancelled.exit_code == 0

@@ -130,7 +130,9 @@ def test_accepting_turns_the_cell_green_and_is_audited(world: World, client: Tes
     )
     page = client.get(f"/office/task/{tid}").text
     assert "office:vanphong" in page
-    assert "task.accepted" in page
+    assert "<td>Chấp nhận kết quả</td>" in page  # the audit trail in words, not keys
+    assert "tình trạng: Đã được chấp nhận" in page
+    assert "task.accepted" not in page
 
 
 def test_returning_needs_a_reason_and_mails_the_unit(world: World, client: TestClient) -> None:
@@ -158,7 +160,9 @@ def test_an_extension_records_old_and_new_dates(world: World, client: TestClient
         "Đơn vị xin",
     )
     assert (entry.old, entry.new) == ({"due_on": "2025-04-10"}, {"due_on": "2025-04-18"})
-    assert "due_on=2025-04-18" in client.get(f"/office/task/{tid}").text
+    page = client.get(f"/office/task/{tid}").text
+    assert "<td>hạn: 10/04/2025</td><td>hạn: 18/04/2025</td>" in page
+    assert "due_on=" not in page
 
 
 def test_reassigning_moves_the_work_and_the_link(world: World, client: TestClient) -> None:

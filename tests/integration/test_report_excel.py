@@ -118,7 +118,7 @@ def test_one_task_row_per_stored_task_of_the_plan(handed_in: World, book: Workbo
     assert late[3:5] == (datetime(2025, 7, 14), datetime(2025, 7, 16))
     assert late[5:] == ("Hoàn thành quá hạn", 2)
     statuses = {r[5] for r in rows}
-    assert {"Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Chưa hoàn thành quá hạn"} <= statuses
+    assert {"Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn, chưa hoàn thành"} <= statuses
 
 
 def test_one_evidence_row_per_item_of_the_latest_submissions(

@@ -159,8 +159,10 @@ def test_the_form_is_prefilled_from_the_units_activity_reports(
             )
     form = year_end.prefill(ctx, "CDS")
     assert form["count_news"] == "7"
-    assert "Kết quả bulletins" in form["content"]
-    assert "Kết quả website-publication" in form["content"]
+    number = {a.code: a.number for a in ctx.plan.activities}
+    assert f"Hình thức {number['bulletins']}. Kết quả bulletins" in form["content"]
+    assert f"Hình thức {number['website-publication']}. Kết quả website" in form["content"]
+    assert "HT" not in form["content"]
     assert sorted(form["links"].splitlines()) == [
         "https://x.vn/bulletins",
         "https://x.vn/website-publication",
@@ -271,7 +273,7 @@ def test_the_dashboard_shows_the_unit_reports_once_open(
         year_end.open_unit_reports(ctx, now=at(date(2025, 10, 31)))
         page = client.get("/office").text
         assert 'data-task="year-end-report/TTUD/report#1"' in page
-        assert "HT7" in page  # its own column after the six forms
+        assert "Báo cáo năm</th>" in page  # its own column after the six forms
         only = client.get("/office", params={"activity": YEAR_END}).text
         assert 'data-task="year-end-report/BBT/report#1"' in only
         assert 'data-task="bulletins/' not in only

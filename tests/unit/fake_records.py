@@ -96,6 +96,9 @@ class FakeNotices(Repo):
         self.s.notices.add((task_id, kind, rung))
         return True
 
+    def carried_by(self, rungs: list[tuple[int, str, str]], outbox_key: str) -> None:
+        self.s.carried.update(dict.fromkeys(rungs, outbox_key))
+
     def counts(self, *, plan: str) -> dict[str, int]:
         kinds = [k for task_id, k, _r in self.s.notices if self.s.tasks[task_id][0] == plan]
         return {k: kinds.count(k) for k in set(kinds)}

@@ -59,6 +59,7 @@ class Store:
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: dict[str, Queued] = field(default_factory=dict)
     notices: set[tuple[int, str, str]] = field(default_factory=set)
+    carried: dict[tuple[int, str, str], str] = field(default_factory=dict)  # rung → digest key
     submissions: list[Submission] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     uploads: dict[str, StoredUpload] = field(default_factory=dict)

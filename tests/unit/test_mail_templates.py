@@ -40,7 +40,7 @@ def mailer(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) -> M
         plan=plan,
         directory=directory,
         calendar=calendar,
-        renderer=Renderer(year=plan.year, slogans=[s.text for s in plan.slogans]),
+        renderer=Renderer(year=plan.year, slogans=[s.display for s in plan.slogans]),
         links=LinkSigner(secret="test-secret", base_url="https://cchc.example.invalid"),
         settings=MailSettings(),
     )
@@ -60,7 +60,7 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
 
 
 TASK_KINDS = [
-    (MailKind.TASK_ASSIGNED, {}, "Giao nhiệm vụ"),
+    (MailKind.TASK_ASSIGNED, {}, "Đề nghị thực hiện nhiệm vụ"),
     (MailKind.REMINDER, {"lead": "Còn 5 ngày làm việc đến hạn"}, "Nhắc việc"),
     (MailKind.OVERDUE, {}, "Quá hạn"),
     (
@@ -86,7 +86,7 @@ def test_task_mail_golden(
     assert link.startswith("https://cchc.example.invalid/t/")
     assert link in text
     assert f'href="{link}"' in html
-    assert any(f"“{s.text}”" in text for s in plan.slogans)
+    assert any(f"“{s.display}”" in text for s in plan.slogans)
     assert "số 281/KH-SKHCN ngày 26/03/2025" in text
     assert message["Message-ID"].endswith("@cchc.skhcn.example.invalid>")
     [to] = message["To"].addresses
@@ -129,6 +129,7 @@ def test_escalation_digest_and_report_sent(mailer: Mailer) -> None:
         {
             "unit": "Ban Biên tập",
             "activity_number": 1,
+            "activity_tag": "Hình thức 1. ",
             "activity": "Duy trì mục",
             "stage": "Báo cáo",
             "due": "thứ Sáu, 14/11/2025",
@@ -145,7 +146,7 @@ def test_escalation_digest_and_report_sent(mailer: Mailer) -> None:
             context={"greeting": "Giám đốc Sở", "rows": rows, "unit_count": 1, "threshold": 1},
         )
     )
-    assert digest["Subject"] == "[CCHC 2025] Báo cáo Giám đốc: 1 nhiệm vụ quá hạn của 1 đơn vị"
+    assert digest["Subject"] == "[CCHC 2025] Báo cáo Giám đốc Sở: 1 nhiệm vụ quá hạn của 1 đơn vị"
     text, html = bodies(digest)
     assert "quá hạn 3 ngày làm việc" in text
     assert "<td>Ban Biên tập</td>" in html
@@ -176,7 +177,7 @@ def test_escalation_digest_and_report_sent(mailer: Mailer) -> None:
 
 def test_slogans_rotate(mailer: Mailer, plan: Plan) -> None:
     seen = {mailer.renderer.slogan(f"key-{n}") for n in range(200)}
-    assert seen == {s.text for s in plan.slogans}
+    assert seen == {s.display for s in plan.slogans}
 
 
 HOSTILE = '<script>alert("x")</script>\r\nBcc: victim@evil.example'

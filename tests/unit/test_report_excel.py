@@ -143,7 +143,7 @@ def test_matrix_cells_show_the_bucket_and_due_date_in_its_colour(
     assert ws["D4"].value == "Chưa đến kỳ\n15/03/2025"
     legend = [ws.cell(r, 1).value for r in range(5, ws.max_row + 1)]
     assert "Chú giải" in legend
-    assert "Quá hạn: Chưa hoàn thành quá hạn" in legend
+    assert "Quá hạn: Quá hạn, chưa hoàn thành" in legend
 
 
 def test_evidence_rows_keep_text_a_unit_typed_as_text(sheets: dict[str, Worksheet]) -> None:
