@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.common import cli_errors, out, parse_day, settings
+from cli.common import PlanOption, cli_errors, out, parse_day, settings
 from documents.plans.files import load_units
 from documents.plans.yaml_files import YamlDocument
 from domain.clock import local_date
-from domain.errors import PlanInvalid
+from domain.errors import NotFound, PlanInvalid
 from domain.records import PlanState
 from domain.vi import dmy
 from services.bootstrap import bootstrap, mailer
@@ -88,3 +88,29 @@ def list_(
             unit.successor or "—",
         )
     out.print(table)
+
+
+@app.command("head-link")
+def head_link(unit: str, plan: str | None = PlanOption) -> None:
+    """Print the link to a unit head's page for a plan (valid CCHC_PORTAL__HEAD_LINK_VALID_DAYS).
+
+    The page lists every task of the unit with its status and the versions handed in, and
+    carries the form "Báo cáo khó khăn, vướng mắc". Send the link to the unit's head.
+
+    Example: cchc units head-link TDC
+    """
+    from services.bootstrap import link_signer
+    from services.context import chosen_context
+
+    with cli_errors():
+        ctx = chosen_context(plan)
+        try:
+            if ctx.directory.unit(unit) is None:
+                raise NotFound(
+                    f"unit {unit!r} is not in the directory {ctx.app.settings.units_path}"
+                )
+            today = local_date(ctx.app.clock.now())
+            url = link_signer(ctx.app.settings).unit_url(unit, plan=ctx.plan.code, issued_on=today)
+        finally:
+            ctx.app.close()
+    typer.echo(url)

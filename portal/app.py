@@ -19,6 +19,7 @@ from portal.director_routes import director_routes
 from portal.errors import error_pages, too_large
 from portal.excel_routes import excel_routes
 from portal.forms import FILE_SLOTS
+from portal.head_routes import head_routes
 from portal.headers import SecurityHeaders
 from portal.limits import BodyLimit
 from portal.office_routes import login_routes, office_routes
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         director_routes(portal),
         report_routes(portal),
         unit_routes(portal),
+        head_routes(portal),
         _plain_routes(),
     ):
         api.include_router(router)

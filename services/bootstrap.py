@@ -111,4 +111,5 @@ def link_signer(settings: Settings) -> LinkSigner:
         secret=settings.secret_key.get_secret_value(),
         base_url=settings.portal.base_url,
         valid_days=settings.portal.link_valid_days,
+        unit_valid_days=settings.portal.head_link_valid_days,
     )

@@ -71,6 +71,7 @@ class Account(BaseModel):
 class PortalSettings(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
     link_valid_days: int = Field(default=30, ge=1)  # a task's link works this long after due
+    head_link_valid_days: int = Field(default=45, ge=1)  # a head's link, after issue
     upload_dir: Path = Path("var/uploads")  # outside any web root: files are served by id
     max_upload_mb: float = Field(default=20, gt=0)
     # e.g. CCHC_PORTAL__ACCOUNTS='{"vanphong": {"role": "office", "password_hash": "scrypt$…"}}'
