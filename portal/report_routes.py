@@ -3,7 +3,9 @@ number and date on the approved one; and the report's files for the staff."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from portal.posted import posted_form
 from portal.resume import resume_later
 from portal.state import Portal, row_id
 from services import report_final, review
+from services.context import PlanContext
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FILES = {  # kind in the path → the draft's field, the content type
@@ -45,54 +48,25 @@ def report_routes(portal: Portal) -> APIRouter:
             content, filename = await sent.read(limit + 1), sent.filename
         if len(content) > limit:
             return _refused(portal, request, user, "Tệp quá lớn", status=413)
-        ctx = portal.staff_context(request)
-        try:
-            await run_in_threadpool(
-                report_final.upload_draft,
-                ctx,
-                content=content,
-                filename=filename,
-                by=f"office:{user}",
-                now=portal.app.clock.now(),
-            )
-        except ReportRefused as exc:
-            return _refused(portal, request, user, exc.vi)
-        background.add_task(resume_later, ctx.plan.code, YEAR_END)
-        return RedirectResponse(f"/director?plan={ctx.plan.code}&done=upload", 303)
+        step = partial(report_final.upload_draft, content=content, filename=filename)
+        return await _run(portal, request, user, background, step, done="upload")
 
     @router.post("/office/report/finalize", response_class=HTMLResponse)
     async def finalize(request: Request, background: BackgroundTasks) -> Any:
         user = auth.require(request, "office")
         form = await request.form()
         auth.check_csrf(request, form.get("csrf"))
-        ctx = portal.staff_context(request)
         try:
             number, issued_on = _number(form.get("number")), _day(form.get("issued_on"))
-            await run_in_threadpool(
-                report_final.finalize,
-                ctx,
-                number=number,
-                issued_on=issued_on,
-                by=f"office:{user}",
-                now=portal.app.clock.now(),
-            )
         except ReportRefused as exc:
             return _refused(portal, request, user, exc.vi)
-        background.add_task(resume_later, ctx.plan.code, YEAR_END)
-        return RedirectResponse(f"/director?plan={ctx.plan.code}&done=finalize", 303)
+        step = partial(report_final.finalize, number=number, issued_on=issued_on)
+        return await _run(portal, request, user, background, step, done="finalize")
 
     @router.get("/director/{version}/file/{kind}")
     def download(request: Request, version: str, kind: str) -> Response:
         auth.require(request, "office", "director")
-        ctx = portal.staff_context(request)
-        with ctx.app.uow() as uow:
-            draft = uow.drafts.get(plan=ctx.plan.code, version=row_id(version))
-        if draft is None or kind not in FILES:
-            raise NotFound(f"report v{version} {kind}")
-        field, media = FILES[kind]
-        path = Path(getattr(draft, field))
-        if not getattr(draft, field) or not path.is_file():
-            raise NotFound(f"report v{version} {kind}")
+        path, media = _report_file(portal.staff_context(request), row_id(version), kind)
         return FileResponse(
             path,
             media_type=media,
@@ -101,6 +75,38 @@ def report_routes(portal: Portal) -> APIRouter:
         )
 
     return router
+
+
+async def _run(
+    portal: Portal,
+    request: Request,
+    user: str,
+    background: BackgroundTasks,
+    step: Callable[..., object],
+    *,
+    done: str,
+) -> Response:
+    """The Office's step on the report, off the event loop; refused: the page says why;
+    done: the waiting year-end run is resumed and the page shows the result."""
+    ctx = portal.staff_context(request)
+    try:
+        await run_in_threadpool(step, ctx, by=f"office:{user}", now=portal.app.clock.now())
+    except ReportRefused as exc:
+        return _refused(portal, request, user, exc.vi)
+    background.add_task(resume_later, ctx.plan.code, YEAR_END)
+    return RedirectResponse(f"/director?plan={ctx.plan.code}&done={done}", 303)
+
+
+def _report_file(ctx: PlanContext, version: int, kind: str) -> tuple[Path, str]:
+    """The file of draft `version` that `kind` names, and its type; NotFound otherwise."""
+    draft = review.draft_version(ctx, version)
+    if draft is None or kind not in FILES:
+        raise NotFound(f"report v{version} {kind}")
+    field, media = FILES[kind]
+    path = Path(getattr(draft, field))
+    if not getattr(draft, field) or not path.is_file():
+        raise NotFound(f"report v{version} {kind}")
+    return path, media
 
 
 def _number(raw: object) -> int:

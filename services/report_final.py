@@ -51,13 +51,19 @@ def finalize(
         holder = uow.drafts.number_holder(year=issued_on.year, number=number)
     if holder is not None:
         raise _taken(number, issued_on.year, holder)
-    folder = ctx.app.settings.report_dir
-    stem = f"report-{ctx.plan.year}-{number}"
-    stamped = final.stamp(
-        Path(approved.docx_path), folder / f"{stem}.docx", number=number, dated=issued_on
-    )
+    finalized = _made_final(ctx, approved, number=number, issued_on=issued_on, now=now)
+    _record(ctx, approved, finalized, by=by, now=now)
+    return finalized
+
+
+def _made_final(
+    ctx: PlanContext, approved: ReportDraft, *, number: int, issued_on: date, now: datetime
+) -> ReportDraft:
+    """The approved file stamped and its PDF made: the draft as it will be recorded."""
+    target = ctx.app.settings.report_dir / f"report-{ctx.plan.year}-{number}.docx"
+    stamped = final.stamp(Path(approved.docx_path), target, number=number, dated=issued_on)
     pdf = final_pdf(ctx.app.settings, stamped.path, at=now, location=ctx.plan.place)
-    finalized = replace(
+    return replace(
         approved.apply(DraftAction.FINALIZE),
         number_symbol=stamped.number_symbol,
         issued_on=issued_on,
@@ -65,12 +71,21 @@ def finalize(
         final_pdf_path=str(pdf.path) if pdf.path else "",
         signed_by=pdf.signed_by,
     )
+
+
+def _record(
+    ctx: PlanContext, approved: ReportDraft, finalized: ReportDraft, *, by: str, now: datetime
+) -> None:
+    """The number in the register, the draft final, the audit entry: one transaction."""
+    issued_on = finalized.issued_on
+    assert issued_on is not None  # _made_final dated it
+    number = int(finalized.number_symbol.split("/")[0])
     with ctx.app.uow() as uow:
         try:
             uow.drafts.register(
                 plan=ctx.plan.code,
                 number=number,
-                number_symbol=stamped.number_symbol,
+                number_symbol=finalized.number_symbol,
                 issued_on=issued_on,
                 document=f"report#v{approved.version}",
                 at=now,
@@ -88,14 +103,13 @@ def finalize(
             old={"state": approved.state.value},
             new={
                 "state": finalized.state.value,
-                "number": stamped.number_symbol,
+                "number": finalized.number_symbol,
                 "date": issued_on.isoformat(),
-                "pdf": bool(pdf.path),
-                "signed_by": pdf.signed_by,
+                "pdf": bool(finalized.final_pdf_path),
+                "signed_by": finalized.signed_by,
             },
         )
         uow.commit()
-    return finalized
 
 
 def _already(draft: ReportDraft | None, number: int, issued_on: date) -> ReportDraft | None:

@@ -14,6 +14,11 @@ def latest_draft(ctx: PlanContext) -> ReportDraft | None:
         return uow.drafts.latest(plan=ctx.plan.code)
 
 
+def draft_version(ctx: PlanContext, version: int) -> ReportDraft | None:
+    with ctx.app.uow() as uow:
+        return uow.drafts.get(plan=ctx.plan.code, version=version)
+
+
 def decide(
     ctx: PlanContext, version: int, *, approve: bool, comments: str, at: datetime, by: str
 ) -> ReportDraft:

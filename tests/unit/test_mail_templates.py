@@ -34,18 +34,6 @@ TASK = Task(
 )
 
 
-@pytest.fixture
-def mailer(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) -> Mailer:
-    return Mailer(
-        plan=plan,
-        directory=directory,
-        calendar=calendar,
-        renderer=Renderer(year=plan.year, slogans=[s.display for s in plan.slogans]),
-        links=LinkSigner(secret="test-secret", base_url="https://cchc.example.invalid"),
-        settings=MailSettings(),
-    )
-
-
 def parse(mail: OutgoingMail) -> EmailMessage:
     parsed = message_from_bytes(to_email_message(mail).as_bytes(), policy=policy.default)
     assert isinstance(parsed, EmailMessage)

@@ -7,7 +7,6 @@ from datetime import date, time
 
 import pytest
 
-from domain.calendar import WorkingCalendar
 from domain.clock import local_datetime
 from domain.mail import Mailbox, OutgoingMail
 from domain.plan import YEAR_END, Plan
@@ -16,10 +15,7 @@ from domain.task import Task, TaskKey
 from domain.units import UnitDirectory
 from domain.year_end import revision_key
 from notifications.content import MailKind
-from notifications.render import Renderer
-from services.links import LinkSigner
 from services.mail import Mailer, build_mail, build_task_mail
-from services.settings import MailSettings
 
 NOW = local_datetime(date(2025, 11, 7), time(7, 30))
 FORM_TASK = Task(
@@ -28,18 +24,6 @@ FORM_TASK = Task(
 YEAR_END_TASK = Task(
     TaskKey(YEAR_END, "CDS", Stage.REPORT), Role.LEAD, date(2025, 11, 3), date(2025, 11, 14)
 )
-
-
-@pytest.fixture
-def mailer(plan: Plan, directory: UnitDirectory, calendar: WorkingCalendar) -> Mailer:
-    return Mailer(
-        plan=plan,
-        directory=directory,
-        calendar=calendar,
-        renderer=Renderer(year=plan.year, slogans=[s.display for s in plan.slogans]),
-        links=LinkSigner(secret="test-secret", base_url="https://cchc.example.invalid"),
-        settings=MailSettings(),
-    )
 
 
 def task_mail(mailer: Mailer, task: Task, kind: MailKind, **extra: object) -> OutgoingMail:
