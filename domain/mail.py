@@ -97,3 +97,14 @@ class FailedMail:
     to: tuple[str, ...]
     attempts: int
     last_error: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queued mail no delivery step has taken yet: its batch may still merge it."""
+
+    id: int
+    key: str
+    kind: str
+    task_id: int | None
+    not_before: datetime | None = None

@@ -22,6 +22,7 @@ class MailKind(StrEnum):
     PLAN_AMENDED = "plan_amended"  # to a unit: its tasks an amended plan cancelled or moved
     REPORT_DEADLINE = "report_deadline"  # the report's own rungs: draft, decision, number
     UNIT_DIGEST = "unit_digest"  # a unit's reminders and chases of one morning, in one mail
+    ASSIGNMENT_DIGEST = "assignment_digest"  # a unit's assignments of one sending time
     UNIT_DIFFICULTY = "unit_difficulty"  # a unit head's difficulties, to the Office (cc Director)
 
 

@@ -10,7 +10,14 @@ from domain.mail import Attachment
 
 
 def due_date_event(
-    *, uid: str, summary: str, description: str, due: date, url: str, stamp: datetime
+    *,
+    uid: str,
+    summary: str,
+    description: str,
+    due: date,
+    url: str,
+    stamp: datetime,
+    filename: str = "han-nhiem-vu.ics",
 ) -> Attachment:
     calendar = Calendar()
     calendar.add("prodid", "-//cchc//Theo doi nhiem vu CCHC//VI")
@@ -25,4 +32,4 @@ def due_date_event(
     event.add("description", description)
     event.add("url", url)
     calendar.add_component(event)
-    return Attachment("han-nhiem-vu.ics", "text/calendar", calendar.to_ical())
+    return Attachment(filename, "text/calendar", calendar.to_ical())

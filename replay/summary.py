@@ -102,16 +102,23 @@ def _mails(sent: dict[str, int], out: Path) -> dict[str, Any]:
     }
 
 
+_DIGESTS = ("unit_digest", "assignment_digest")
+UNIT_MAILS_PER_TASK = 1.5  # the goal: assignment, reminder and chase mails per task
+
+
 def _unit_mails(mails: list[tuple[str, str]], tasks: int) -> dict[str, Any]:
     """The mails units get about their work (assignments, reminders, chases, digests;
     receipts aside): per task on average, and how many each unit got."""
     by_unit: Counter[str] = Counter()
     for kind, key in mails:
-        part = key.split(":")[1]  # "<plan>:<unit>:unit_digest:…" or "<plan>:<task key>:…"
-        by_unit[part if kind == "unit_digest" else part.split("/")[1]] += 1
+        part = key.split(":")[1]  # "<plan>:<unit>:<digest kind>:…" or "<plan>:<task key>:…"
+        by_unit[part if kind in _DIGESTS else part.split("/")[1]] += 1
+    per_task = len(mails) / max(tasks, 1)
     return {
         "total": len(mails),
-        "per_task": round(len(mails) / max(tasks, 1), 2),
+        "per_task": round(per_task, 2),
+        "target_per_task": UNIT_MAILS_PER_TASK,
+        "met": per_task <= UNIT_MAILS_PER_TASK,
         "by_unit": dict(sorted(by_unit.items())),
     }
 

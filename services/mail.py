@@ -24,6 +24,8 @@ from services.links import LinkSigner
 from services.ports import UnitOfWork
 from services.settings import MailSettings
 
+TASK_ASSIGNED = MailKind.TASK_ASSIGNED
+
 
 @dataclass
 class Mailer:
@@ -110,6 +112,21 @@ def _activity_context(activity: Activity, *, revision: bool) -> dict[str, Any]:
     }
 
 
+def task_event(
+    task: Task, context: dict[str, Any], thread: str, *, now: datetime, filename: str = ""
+) -> Attachment:
+    """The task's due date as a calendar event (.ics), one uid per task thread."""
+    return due_date_event(
+        uid=thread.strip("<>"),
+        summary=f"Hạn: {context['stage']} — {context['activity']['short']}",
+        description=context["deliverable"],
+        due=task.due_on,
+        url=context["link"],
+        stamp=now,
+        **({"filename": filename} if filename else {}),
+    )
+
+
 def build_task_mail(
     mailer: Mailer,
     task: Task,
@@ -126,21 +143,9 @@ def build_task_mail(
     context = {**mailer.task_context(task, today=local_date(now)), **(extra or {})}
     domain = mailer.settings.domain
     thread = thread_id(f"{mailer.plan.code}:{task.key}", domain)
-    attachments = []
-    if kind is MailKind.TASK_ASSIGNED:
-        summary = f"Hạn: {context['stage']} — {context['activity']['short']}"
-        attachments.append(
-            due_date_event(
-                uid=thread.strip("<>"),
-                summary=summary,
-                description=context["deliverable"],
-                due=task.due_on,
-                url=context["link"],
-                stamp=now,
-            )
-        )
+    attachments = [task_event(task, context, thread, now=now)] if kind is TASK_ASSIGNED else []
     content = mailer.renderer.render(kind, context, key=key, attachments=attachments)
-    first = kind is MailKind.TASK_ASSIGNED and not rung  # a resend is a reply in the thread
+    first = kind is TASK_ASSIGNED and not rung  # a resend is a reply in the thread
     mail = OutgoingMail(
         message_id=thread if first else message_id(key, domain),
         sender=mailer.sender,
@@ -177,20 +182,6 @@ def enqueue_task_mail(
         task_id = stored.id if stored else None
     return uow.outbox.enqueue(
         mail, key=key, kind=kind.value, task_id=task_id, not_before=mailer.not_before(now)
-    )
-
-
-def enqueue_assignments(
-    uow: UnitOfWork, mailer: Mailer, tasks: list[tuple[int, Task]], *, now: datetime
-) -> int:
-    """Queue the assignment mail of each (row id, task) not mailed yet; how many new. What
-    is queued already is read in one query: a waiting stage passes here again and again."""
-    kind = MailKind.TASK_ASSIGNED
-    queued_before = uow.outbox.existing([mailer.key(task, kind) for _id, task in tasks])
-    return sum(
-        enqueue_task_mail(uow, mailer, task, kind, now=now, task_id=task_id)
-        for task_id, task in tasks
-        if mailer.key(task, kind) not in queued_before
     )
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from domain.mail import Claimed, FailedMail, Mailbox, OutgoingMail
+from domain.mail import Claimed, FailedMail, Mailbox, OutgoingMail, Waiting
 from domain.phrases import TimeWindow
 from domain.plan import Plan
 from domain.policy import Stage
@@ -101,9 +101,20 @@ class Audit(Protocol):
 
 class Outbox(Protocol):
     def enqueue(
-        self, mail: OutgoingMail, *, key: str, kind: str, task_id: int | None, not_before: datetime
+        self,
+        mail: OutgoingMail,
+        *,
+        key: str,
+        kind: str,
+        task_id: int | None,
+        not_before: datetime,
+        batch: str | None = None,
+        carried_by: str | None = None,
     ) -> bool: ...
     def exists(self, key: str) -> bool: ...
+    def waiting(self, batch: str) -> list[Waiting]: ...
+    def carried(self, key: str) -> list[Waiting]: ...
+    def merge(self, ids: list[int], into: str) -> None: ...
     def existing(self, keys: Sequence[str]) -> set[str]: ...
     def claim(
         self, *, now: datetime, limit: int, lease: timedelta, sender: Mailbox

@@ -17,8 +17,9 @@ from domain.status import BUCKET_LABELS_VI, CANCELLED_VI, NOT_OPEN_VI, bucket
 from domain.task import DONE_STATES, Action, TaskKey, TaskState
 from domain.vi import TASK_STATES, activity_tag, dmy
 from notifications.content import MailKind
+from services.assignments import enqueue_assignments
 from services.context import PlanContext
-from services.mail import enqueue_assignments, enqueue_mail, enqueue_task_mail
+from services.mail import enqueue_mail, enqueue_task_mail
 from services.tasks import load, return_for_revision, transition
 
 

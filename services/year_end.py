@@ -15,8 +15,8 @@ from domain.policy import Stage
 from domain.records import YEAR_END_ORIGIN, StoredTask
 from domain.task import ACTIVE_STATES, DONE_STATES, Task, TaskState
 from domain.year_end import YEAR_END, unit_report_tasks, year_end_dates
+from services.assignments import enqueue_assignments
 from services.context import PlanContext
-from services.mail import enqueue_assignments
 from services.ports import UnitOfWork
 
 

@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.mail import Attachment, Claimed, FailedMail, Mailbox, OutgoingMail, RenderedMail
+from domain.mail import (
+    Attachment,
+    Claimed,
+    FailedMail,
+    Mailbox,
+    OutgoingMail,
+    RenderedMail,
+    Waiting,
+)
 from storage.db import chunks, insert_ignoring_duplicates
 from storage.tables import Base, OutboxRow
 
@@ -29,6 +37,7 @@ _MARK_SENT = (
     )
 )
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+MERGED = "merged"  # carried by another mail of its batch (`carried_by`), never sent alone
 
 
 def _boxes(items: list[list[str]]) -> tuple[Mailbox, ...]:
@@ -70,8 +79,11 @@ class OutboxRepository:
         kind: str,
         task_id: int | None,
         not_before: datetime,
+        batch: str | None = None,
+        carried_by: str | None = None,
     ) -> bool:
-        """Queue `mail` under `key` in the caller's transaction; False if the key exists."""
+        """Queue `mail` under `key` in the caller's transaction; False if the key exists.
+        With `carried_by` the row only records the mail: another mail carries it."""
         values: dict[str, Any] = {
             "idempotency_key": key,
             "kind": kind,
@@ -98,10 +110,12 @@ class OutboxRepository:
                 }
                 for a in mail.content.attachments
             ],
-            "state": PENDING,
+            "state": MERGED if carried_by else PENDING,
             "attempts": 0,
             "not_before": not_before,
             "created_at": mail.date,
+            "batch": batch,
+            "carried_by": carried_by,
         }
         return insert_ignoring_duplicates(self.session, OUTBOX, values, unique=("idempotency_key",))
 
@@ -119,6 +133,60 @@ class OutboxRepository:
                 )
             )
         return found
+
+    def waiting(self, batch: str) -> list[Waiting]:
+        """The mails of `batch` no delivery step has taken (locked until commit on
+        PostgreSQL, so that a claim skips them while they are merged)."""
+        query = (
+            select(
+                OutboxRow.id,
+                OutboxRow.idempotency_key,
+                OutboxRow.kind,
+                OutboxRow.task_id,
+                OutboxRow.not_before,
+            )
+            .where(
+                OutboxRow.batch == batch,
+                OutboxRow.state == PENDING,
+                OutboxRow.attempts == 0,
+                OutboxRow.claim_token.is_(None),
+            )
+            .order_by(OutboxRow.id)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [Waiting(*row) for row in self.session.execute(query)]
+
+    def carried(self, key: str) -> list[Waiting]:
+        """The mails the mail `key` carries."""
+        query = (
+            select(OutboxRow.id, OutboxRow.idempotency_key, OutboxRow.kind, OutboxRow.task_id)
+            .where(OutboxRow.carried_by == key)
+            .order_by(OutboxRow.id)
+        )
+        return [Waiting(*row) for row in self.session.execute(query)]
+
+    def merge(self, ids: list[int], into: str) -> None:
+        """Mark waiting mails `ids` as carried by the mail `into`, and what they carried
+        with them; refuses (ConcurrentMerge) when delivery took one of them meanwhile."""
+        keys = list(
+            self.session.scalars(select(OutboxRow.idempotency_key).where(OutboxRow.id.in_(ids)))
+        )
+        done = self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.state == PENDING)
+            .where(OutboxRow.claim_token.is_(None))
+            .values(state=MERGED, carried_by=into)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != len(ids):  # type: ignore[attr-defined]
+            raise ConcurrentMerge(f"a mail of {into} was taken by delivery while merging")
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.carried_by.in_(keys))
+            .values(carried_by=into)
+            .execution_options(synchronize_session=False)
+        )
 
     def claim(
         self, *, now: datetime, limit: int, lease: timedelta, sender: Mailbox
@@ -215,4 +283,8 @@ class OutboxRepository:
     def counts(self) -> dict[str, int]:
         rows = self.session.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state))
         found = {state: count for state, count in rows}
-        return {state: found.get(state, 0) for state in (PENDING, SENDING, SENT, FAILED)}
+        return {state: found.get(state, 0) for state in (PENDING, SENDING, SENT, FAILED, MERGED)}
+
+
+class ConcurrentMerge(RuntimeError):
+    """Delivery took a mail of the batch being merged: the transaction is to be run again."""

@@ -65,9 +65,9 @@ class ReplayReads:
             return {kind: n for kind, n in session.execute(query).all()}
 
     def unit_mails(self) -> list[tuple[str, str]]:
-        """(kind, idempotency key) of every assignment, reminder, chase and unit digest sent:
-        the mails a unit gets about its work, receipts aside."""
-        kinds = ("task_assigned", "reminder", "overdue", "unit_digest")
+        """(kind, idempotency key) of every assignment, reminder, chase and digest sent: the
+        mails a unit gets about its work, receipts aside."""
+        kinds = ("task_assigned", "assignment_digest", "reminder", "overdue", "unit_digest")
         query = select(OutboxRow.kind, OutboxRow.idempotency_key).where(
             OutboxRow.state == "sent", OutboxRow.kind.in_(kinds)
         )

@@ -242,6 +242,10 @@ class OutboxRow(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(Stamp)
     sent_at: Mapped[datetime | None] = mapped_column(Stamp)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+    # A unit's assignments waiting for the same sending time share a batch; one carried by
+    # the batch's mail is "merged" and names that mail's key (it is never sent alone).
+    batch: Mapped[str | None] = mapped_column(String(300), index=True)
+    carried_by: Mapped[str | None] = mapped_column(String(300), index=True)
 
 
 class NoticeRow(Base):

@@ -194,6 +194,43 @@ def test_every_rung_fired_is_carried_by_exactly_one_mail(
     figures = summary["unit_mails"]
     assert figures["total"] == sum(figures["by_unit"].values())
     assert figures["per_task"] == round(figures["total"] / summary["tasks"]["total"], 2)
+    assert figures["met"] == (figures["total"] / summary["tasks"]["total"] <= 1.5)
+
+
+def test_every_assignment_is_in_exactly_one_mail_sent(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    """Each task's assignment went out once: in its own mail, or in the one mail of its
+    unit's assignments of that day; a batch mail merged into a later one was never sent,
+    and the mail that went names each task it carries by its link."""
+    out, _summary = replayed
+    with closing(database(out)) as db:
+        rows = db.execute(
+            "SELECT o.idempotency_key, o.kind, o.state, o.carried_by, o.body_text, t.id"
+            " FROM outbox o LEFT JOIN tasks t ON t.id = o.task_id"
+            " WHERE o.kind IN ('task_assigned', 'assignment_digest')"
+        ).fetchall()
+        tasks = db.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    by_key = {
+        key: (kind, state, carried_by, body) for key, kind, state, carried_by, body, _t in rows
+    }
+    assigned = [r for r in rows if r[1] == "task_assigned" and not r[0].split(":")[-1]]
+    assert len({r[5] for r in assigned}) == len(assigned) == tasks  # one assignment per task
+    carriers: dict[str, int] = {}
+    for key, _kind, state, carried_by, _body, _task in assigned:
+        carrier = key if carried_by is None else carried_by
+        carriers[carrier] = carriers.get(carrier, 0) + 1
+        assert by_key[carrier][1] == "sent"
+        assert state == ("sent" if carried_by is None else "merged")
+    batches = {k: v for k, v in by_key.items() if v[0] == "assignment_digest"}
+    assert any(v[1] == "sent" for v in batches.values())
+    for key, (_kind, state, carried_by, body) in batches.items():
+        if state == "sent":
+            assert body.count("Cập nhật và gửi kết quả tại: http") == carriers[key] > 1
+        else:
+            assert state == "merged"
+            assert carried_by in batches
+            assert key not in carriers
 
 
 def test_the_replay_keeps_every_file_under_its_folder(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from domain.policy import Stage
 from domain.task import ACTIVE_STATES, TaskKey, TaskState
 from domain.units import UnitDirectory
 from services import plan_lifecycle
+from services.assignments import enqueue_assignments
 from services.bootstrap import mailer
-from services.mail import enqueue_assignments
 from services.tasks import submit
 from services.units import load_directory
 from tests.conftest import UNITS_PATH

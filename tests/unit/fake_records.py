@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import NotFound
-from domain.mail import Claimed, FailedMail, Mailbox, OutgoingMail
+from domain.mail import Claimed, FailedMail, Mailbox, OutgoingMail, Waiting
 from domain.records import Evidence, StoredUpload, Submission
 from domain.report_draft import ReportDraft
 from domain.sessions import OfficeSession, SessionEnd
@@ -20,15 +20,48 @@ from tests.unit.fake_store import Queued, Repo
 
 class FakeOutbox(Repo):
     def enqueue(
-        self, mail: OutgoingMail, *, key: str, kind: str, task_id: int | None, not_before: datetime
+        self,
+        mail: OutgoingMail,
+        *,
+        key: str,
+        kind: str,
+        task_id: int | None,
+        not_before: datetime,
+        batch: str | None = None,
+        carried_by: str | None = None,
     ) -> bool:
         if key in self.s.outbox:
             return False
         queued = Queued(
             self.s.next_id(self.s.outbox.values()), key, kind, task_id, mail, not_before
         )
+        queued.batch, queued.carried_by = batch, carried_by
+        queued.state = "merged" if carried_by else "pending"
         self.s.outbox[key] = queued
         return True
+
+    def waiting(self, batch: str) -> list[Waiting]:
+        return [
+            Waiting(q.id, q.key, q.kind, q.task_id, q.not_before)
+            for q in self.s.outbox.values()
+            if q.batch == batch and q.state == "pending" and q.attempts == 0
+        ]
+
+    def carried(self, key: str) -> list[Waiting]:
+        return [
+            Waiting(q.id, q.key, q.kind, q.task_id)
+            for q in self.s.outbox.values()
+            if q.carried_by == key
+        ]
+
+    def merge(self, ids: list[int], into: str) -> None:
+        merged = [self._by_id(i) for i in ids]
+        keys = {q.key for q in merged}
+        for q in self.s.outbox.values():
+            if q.carried_by in keys:
+                q.carried_by = into
+        for q in merged:
+            q.state, q.carried_by = "merged", into
 
     def exists(self, key: str) -> bool:
         return key in self.s.outbox
@@ -84,7 +117,7 @@ class FakeOutbox(Repo):
 
     def counts(self) -> dict[str, int]:
         states = [q.state for q in self.s.outbox.values()]
-        return {s: states.count(s) for s in ("pending", "sending", "sent", "failed")}
+        return {s: states.count(s) for s in ("pending", "sending", "sent", "failed", "merged")}
 
 
 class FakeNotices(Repo):

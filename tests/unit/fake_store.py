@@ -44,6 +44,8 @@ class Queued:
     state: str = "pending"
     attempts: int = 0
     last_error: str = ""
+    batch: str | None = None
+    carried_by: str | None = None
 
 
 @dataclass
