@@ -23,6 +23,7 @@ class MailKind(StrEnum):
     REPORT_DEADLINE = "report_deadline"  # the report's own rungs: draft, decision, number
     UNIT_DIGEST = "unit_digest"  # a unit's reminders and chases of one morning, in one mail
     ASSIGNMENT_DIGEST = "assignment_digest"  # a unit's assignments of one sending time
+    HEAD_SUMMARY = "head_summary"  # a unit head's monthly summary, with the unit's page
     UNIT_DIFFICULTY = "unit_difficulty"  # a unit head's difficulties, to the Office (cc Director)
 
 

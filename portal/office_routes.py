@@ -27,7 +27,7 @@ from domain.vi import (
 from portal.auth import SESSION_COOKIE, LoginThrottle, client_address
 from portal.state import Portal, row_id, staff_post
 from portal.task_view import heading as _heading
-from services import acceptance, office, uploads
+from services import acceptance, head, office, uploads
 from services.accounts import authenticate
 from services.context import PlanContext
 from services.mail import local_time
@@ -204,6 +204,7 @@ def _dashboard(
         chosen={"unit": unit, "activity": activity, "bucket": bucket},
         can_accept=portal.auth.role(request) == "office",
         accepted=_accepted(accepted),
+        difficulties=head.difficulties(ctx),
     )
 
 

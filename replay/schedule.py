@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
@@ -58,8 +58,8 @@ def planned_answer(task: Task, cal: WorkingCalendar) -> Answer | None:
 
 def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> list[date]:
     """Every working day on which something can happen: a stage opens, a rung is due, a
-    unit plans to answer, its answer is accepted by the review policy; from the plan's date
-    to the UBND deadline."""
+    unit plans to answer, its answer is accepted by the review policy, a month's first
+    working day (the heads' summaries); from the plan's date to the UBND deadline."""
     dates = year_end_dates(plan, cal)
     tasks = [*all_tasks(plan, directory, cal), *unit_report_tasks(plan, directory, cal)]
     offsets = {r.offset for r in [*plan.policy.ladder, *plan.policy.year_end.ladder]}
@@ -74,7 +74,16 @@ def event_days(plan: Plan, directory: UnitDirectory, cal: WorkingCalendar) -> li
             days.add(answer.when.date())
             days.add(cal.add_working_days(answer.when.date(), review + 1))
     first, last = plan.issued_on, dates.final_due
+    days.update(_months_first_working_days(first, last, cal))  # the heads' summaries
     return sorted(d for d in days if first <= d <= last and cal.is_working_day(d))
+
+
+def _months_first_working_days(first: date, last: date, cal: WorkingCalendar) -> set[date]:
+    found, month = set(), first.replace(day=1)
+    while month <= last:
+        found.add(cal.next_working_day(month, include=True))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
 
 
 def review_day(plan: Plan, cal: WorkingCalendar) -> date:

@@ -79,6 +79,7 @@ def _build(
         "groups": [{"label": label, "tasks": tasks} for label, tasks in groups.items() if tasks],
         "count": len(items),
         "overdue": len(groups[OVERDUE]),
+        "head_link": mailer.head_link(unit, today=today) if _to_head(items) else "",
     }
     content = mailer.renderer.render(MailKind.UNIT_DIGEST, context, key=key)
     domain = mailer.settings.domain
@@ -95,6 +96,11 @@ def _build(
         references=threads,  # each task's thread, where the mail client follows references
         rehearsal=mailer.plan.rehearsal,
     )
+
+
+def _to_head(items: Iterable[Fired]) -> bool:
+    """A chase among the rungs: the head is addressed and gets the unit's page."""
+    return any(Audience.UNIT_HEAD in (*i.notice.to, *i.notice.cc) for i in items)
 
 
 def _group(item: Fired, days_left: int) -> str:

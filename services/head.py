@@ -84,6 +84,32 @@ def head_page(ctx: PlanContext, *, unit: str, now: datetime) -> HeadPage:
     return HeadPage(found, rows, [_reported(r) for r in reports if r.action == ACTION])
 
 
+def raised(uow: UnitOfWork, plan: str) -> list[tuple[str, AuditEntry]]:
+    """(unit code, audit entry) of every difficulty a unit head reported in `plan`, oldest
+    first."""
+    return [
+        (e.entity_key.split(":", 1)[1], e)
+        for e in uow.audit.entries(entity=ENTITY)
+        if e.action == ACTION and e.entity_key.startswith(f"{plan}:")
+    ]
+
+
+@dataclass(frozen=True)
+class RaisedBy:
+    """A difficulty as the Office dashboard lists it: which unit, when, what."""
+
+    unit: str
+    reported: Reported
+
+
+def difficulties(ctx: PlanContext) -> list[RaisedBy]:
+    """Every difficulty the units' heads reported in the plan, newest first."""
+    with ctx.app.uow() as uow:
+        found = raised(uow, ctx.plan.code)
+    names = {u.code: u.name for u in ctx.directory.units}
+    return [RaisedBy(names.get(unit, unit), _reported(e)) for unit, e in reversed(found)]
+
+
 def _reported(entry: AuditEntry) -> Reported:
     return Reported(local_time(entry.at), entry.reason, bool((entry.new or {}).get("to_director")))
 

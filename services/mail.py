@@ -83,6 +83,10 @@ class Mailer:
             "link": self.links.task_url(task, plan=self.plan.code),
         }
 
+    def head_link(self, unit: str, *, today: date) -> str:
+        """The signed link to the unit head's page of this plan (valid a set time from today)."""
+        return self.links.unit_url(unit, plan=self.plan.code, issued_on=today)
+
     def key(self, task: Task, kind: MailKind, rung: str = "") -> str:
         return f"{self.plan.code}:{task.key}:{kind.value}:{rung}"
 

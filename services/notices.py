@@ -109,8 +109,11 @@ def _mail(uow: UnitOfWork, mailer: Mailer, fired: list[Fired], *, now: datetime)
 
 
 def _single(uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime) -> None:
-    task, notice = item.task, item.notice
-    days_left = mailer.calendar.working_days_until(local_date(now), task.due_on)
+    task, notice, today = item.task, item.notice, local_date(now)
+    days_left = mailer.calendar.working_days_until(today, task.due_on)
+    extra = {"lead": reminder_lead(days_left)}
+    if Audience.UNIT_HEAD in (*notice.to, *notice.cc):  # the head follows the unit's page
+        extra["head_link"] = mailer.head_link(task.key.unit, today=today)
     enqueue_task_mail(
         uow,
         mailer,
@@ -120,7 +123,7 @@ def _single(uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime) -> N
         rung=notice.rung,
         to=notice.to,
         cc=notice.cc,
-        extra={"lead": reminder_lead(days_left)},
+        extra=extra,
         task_id=item.task_id,
     )
 

@@ -58,7 +58,7 @@ def build_report_data(
         topics=[_topic(t) for t in ctx.plan.all_topics()],
         strengths=_strengths(facts, forms, now=now),
         weaknesses=_weaknesses(ctx, facts, now=now),
-        causes=_grouped(ctx, facts, "difficulties"),
+        causes=_grouped(ctx, facts, "difficulties", raised=facts.raised),
         directions=_directions(ctx, facts),
         proposals=_grouped(ctx, facts, "proposals"),
         units=appendix(ctx, facts, now=now),
@@ -214,14 +214,23 @@ def _weaknesses(ctx: PlanContext, facts: Facts, *, now: datetime) -> list[str]:
     ]
 
 
-def _grouped(ctx: PlanContext, facts: Facts, field: str) -> list[Grouped]:
+def _grouped(
+    ctx: PlanContext, facts: Facts, field: str, *, raised: Iterable[tuple[str, str]] = ()
+) -> list[Grouped]:
     """`field` of each unit's year-end and activity reports line by line, alike lines once
-    with the units that wrote them; then the Office's revised text."""
+    with the units that wrote them; then what `raised` adds (the difficulties unit heads
+    reported during the year, each line with its unit); then the Office's revised text."""
     reports = [e for e in facts.entries if e.report and e.payload is not None]
     items = [
         (unit_name(ctx, e.unit), line)
         for e in in_directory_order(ctx, reports)
         for line in e.lines(field)
+    ]
+    items += [
+        (unit_name(ctx, unit), line.strip())
+        for unit, text in raised
+        for line in text.splitlines()
+        if line.strip()
     ]
     return group_statements([*items, *(("", line) for line in facts.revision_lines(field))])
 

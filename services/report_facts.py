@@ -21,6 +21,7 @@ from domain.task import DONE_STATES, Task, TaskState
 from domain.units import Unit
 from domain.vi import dmy
 from domain.year_end import YEAR_END, YEAR_END_TITLE, reporting_units
+from services import head
 from services.context import PlanContext
 from services.ports import UnitOfWork
 
@@ -81,6 +82,7 @@ class Facts:
     evidence: list[Evidence]  # of the latest submission of each handed-in task
     revision: dict[str, Any] | None  # the Office's latest revised text, if any
     notices: dict[str, int]  # ladder rungs fired, by kind
+    raised: list[tuple[str, str]] = field(default_factory=list)  # heads' difficulties (unit, text)
 
     def of_activity(self, code: str) -> list[Entry]:
         return [e for e in self.entries if e.task.key.activity == code]
@@ -111,6 +113,7 @@ def read_facts(ctx: PlanContext) -> Facts:
             evidence=_evidence(uow, entries),
             revision=_revision(uow, revisions),
             notices=uow.notices.counts(plan=ctx.plan.code),
+            raised=[(unit, e.reason) for unit, e in head.raised(uow, ctx.plan.code)],
         )
 
 

@@ -11,6 +11,7 @@ from domain.clock import FixedClock, local_date
 from services import acceptance, uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
+from services.head_summary import send_head_summaries
 from services.notices import send_due_notices
 from services.report_ladder import report_deadline_notices
 
@@ -38,10 +39,17 @@ class SweepReport:
 
 
 def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
-    """The ladder rungs due now: the tasks', then the consolidated report's own."""
+    """The ladder rungs due now: the tasks', then the consolidated report's own; on a
+    month's first working day, each unit head's summary."""
     with ctx.app.uow() as uow:
         fired = asdict(send_due_notices(uow, ctx.mailer, now=now))
-    return {**fired, "report_deadlines": report_deadline_notices(ctx, now=now)}
+    with ctx.app.uow() as uow:
+        heads = send_head_summaries(uow, ctx.mailer, now=now)
+    return {
+        **fired,
+        "report_deadlines": report_deadline_notices(ctx, now=now),
+        "head_summaries": heads,
+    }
 
 
 def accept_reviewed(ctx: PlanContext, *, now: datetime) -> list[str]:

@@ -78,7 +78,7 @@ def test_a_rolled_back_change_queues_no_mail(world: World) -> None:
             uow, world.mailer, task, MailKind.TASK_ASSIGNED, now=world.clock.now()
         )
         uow.rollback()
-    assert states(world) == {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+    assert states(world) == {"pending": 0, "sending": 0, "sent": 0, "failed": 0, "merged": 0}
 
 
 def test_server_down_then_back_delivers_every_mail_exactly_once(world: World) -> None:

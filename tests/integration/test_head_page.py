@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from domain.clock import LOCAL_TZ
+from domain.units import UnitDirectory
+from services.context import PlanContext
+from services.report_data import build_report_data
 from storage.tables import AuditRow, OutboxRow
 from storage.uow import session_of
 from tests.integration.conftest import World
-from tests.integration.portal_kit import PLAN_KEY, link, portal_client, rows
+from tests.integration.portal_kit import PLAN_KEY, link, login, portal_client, rows
 
 UNIT = "TDC"
 TODAY = date(2025, 4, 8)  # portal_client's clock
+NOW = datetime(2025, 4, 8, 10, 0, tzinfo=LOCAL_TZ)
 
 
 @pytest.fixture
@@ -186,3 +191,33 @@ def test_the_office_prints_a_heads_link_that_opens_the_page(
     unknown = CliRunner().invoke(cli, ["units", "head-link", "XYZ", "--plan", world.plan.code])
     assert unknown.exit_code == 1
     assert "'XYZ' is not in the directory" in unknown.output
+
+
+def test_a_difficulty_reaches_the_office_dashboard_and_the_years_report(
+    world: World, client: TestClient, directory: UnitDirectory
+) -> None:
+    empty = build_report_data(PlanContext(world.app, world.plan, directory, world.mailer), now=NOW)
+    url = head_link(world)
+    text = "Thiếu kinh phí in tờ rơi\nChưa có cán bộ phụ trách trang tin"
+    form = {"difficulties": text, "nonce": nonce_of(client.get(url).text), "to_director": "1"}
+    assert client.post(url, data=form).status_code == 200
+    login(client)
+    dashboard = client.get(f"/office?plan={world.plan.code}").text
+    listed = dashboard.split('id="difficulties"')[1]
+    assert unit_name(world, UNIT) in listed
+    assert "Thiếu kinh phí in tờ rơi" in listed
+    assert "(đồng gửi Giám đốc Sở)" in listed
+    data = build_report_data(PlanContext(world.app, world.plan, directory, world.mailer), now=NOW)
+    added = [c for c in data.causes if c not in empty.causes]
+    assert [(c.text, c.units) for c in added] == [
+        ("Thiếu kinh phí in tờ rơi", [unit_name(world, UNIT)]),
+        ("Chưa có cán bộ phụ trách trang tin", [unit_name(world, UNIT)]),
+    ]
+
+
+def test_the_dashboard_says_when_no_head_reported_a_difficulty(
+    world: World, client: TestClient
+) -> None:
+    login(client)
+    dashboard = client.get(f"/office?plan={world.plan.code}").text
+    assert "Chưa có đơn vị nào báo cáo khó khăn, vướng mắc." in dashboard
