@@ -38,7 +38,7 @@ def build(
     for path in files.values():
         out.print(f"wrote {path}", highlight=False)
     if data.missing_units:
-        out.print(f"chưa gửi báo cáo: {', '.join(data.missing_units)}", highlight=False)
+        out.print(f"Đơn vị chưa gửi báo cáo: {', '.join(data.missing_units)}", highlight=False)
 
 
 @app.command("excel")

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from cli.common import cli_errors, out, parse_instant
-from domain.status import BUCKET_LABELS_VI, Bucket
+from domain.status import BUCKET_LABELS_VI, NOT_OPEN_VI, Bucket
 from services.bootstrap import bootstrap
 from services.status import status_by_unit
 from storage.migrate import require_current
@@ -29,15 +29,15 @@ def status(
             mail = uow.outbox.counts()
         app.close()
     table = Table(title=f"Tiến độ nhiệm vụ tại {now.isoformat(timespec='minutes')}")
-    table.add_column("unit")
+    table.add_column("Đơn vị")
     for b in Bucket:
         table.add_column(BUCKET_LABELS_VI[b], justify="right")
-    table.add_column("chưa đến hạn mở", justify="right")
+    table.add_column(NOT_OPEN_VI, justify="right")
     for row in rows:
         table.add_row(row.name, *[str(row.counts[b]) for b in Bucket], str(row.not_open))
     out.print(table)
     line = (
         f"Thư: {mail['pending'] + mail['sending']} chờ gửi, {mail['sent']} đã gửi, "
-        f"{mail['failed']} lỗi"
+        f"{mail['failed']} gửi không thành công"
     )
     out.print(line + (" — xem `cchc mail failed`" if mail["failed"] else ""), highlight=False)

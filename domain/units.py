@@ -51,8 +51,8 @@ class Unit(BaseModel):
     valid_from: date | None = None
     valid_until: date | None = None
     successor: str | None = Field(default=None, pattern=CODE)
-    # Reminders and chases due the same morning: one mail listing them all (digest), or
-    # one mail per task (each).
+    # Reminders and chases due the same morning, and assignments of the same day: one mail
+    # listing them all (digest), or one mail per task (each).
     reminders: Literal["digest", "each"] = "digest"
 
     def active_on(self, day: date) -> bool:

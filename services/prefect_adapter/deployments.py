@@ -9,7 +9,7 @@ pool are those prefect.yaml gives the plan-independent deployments.
 
 - name `<plan code>.<activity code>` of flow `propagation` (and `<plan code>.year-end` of
   flow `year-end-report`), tagged cchc, the plan code and its year;
-- one schedule, fired **once** (an RRULE with COUNT=1) at 08:00 Asia/Ho_Chi_Minh on the
+- one schedule, fired **once** (an RRULE with COUNT=1) at 07:00 Asia/Ho_Chi_Minh on the
   day the activity's window opens (the year-end: the day the collection opens). A window
   that opened before the publish gets no run from its schedule: the caller starts what is
   open now (runs.activate), so a plan published mid-window still runs.
@@ -38,7 +38,7 @@ from services.prefect_adapter.settings import client_settings
 ROOT = Path(__file__).resolve().parents[2]
 PROPAGATION = ("propagation", "flows/propagation.py:propagation")
 YEAR_END_REPORT = ("year-end-report", "flows/year_end.py:year_end_report")
-OPENS_AT = "080000"  # the hour a window's run starts, local time (opening())
+OPENS_AT = time(7)  # the hour a window's run starts, local time: before office hours
 SLUG = "window-opens"
 WAITING = ("SCHEDULED", "PENDING", "PAUSED")
 RETIRED = "Theo Kế hoạch điều chỉnh: hình thức này không còn trong kế hoạch"
@@ -54,8 +54,10 @@ def deployment_name(plan: str, activity: str) -> str:
 
 
 def opening(day: date) -> datetime:
-    """The instant a window opening on `day` starts its run: 08:00 local time."""
-    return datetime.combine(day, time(8), tzinfo=LOCAL_TZ)
+    """The instant a window opening on `day` starts its run: 07:00 local time, before office
+    hours, so that every assignment of that morning waits for the same sending time (a
+    unit's go in one mail) and the 07:30 sweep delivers them."""
+    return datetime.combine(day, OPENS_AT, tzinfo=LOCAL_TZ)
 
 
 def full_name(plan: str, activity: str) -> str:
@@ -78,7 +80,7 @@ class Wanted:
 
     @property
     def rrule(self) -> str:
-        return f"DTSTART:{self.opens_on:%Y%m%d}T{OPENS_AT}\nRRULE:FREQ=DAILY;COUNT=1"
+        return f"DTSTART:{self.opens_on:%Y%m%d}T{OPENS_AT:%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1"
 
 
 def wanted(plan: Plan, calendar: WorkingCalendar) -> list[Wanted]:

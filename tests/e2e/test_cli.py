@@ -153,7 +153,7 @@ def test_report_build_writes_the_three_files_and_names_the_missing(
     assert result.exit_code == 0, result.output
     for suffix in ("docx", "md", "html"):
         assert (tmp_path / "r" / f"report-2025-draft.{suffix}").stat().st_size > 1000
-    assert "chưa gửi báo cáo: Ban Biên tập" in result.output  # no unit report yet
+    assert "Đơn vị chưa gửi báo cáo: Ban Biên tập" in result.output  # no unit report yet
 
 
 def test_activate_refuses_a_plan_whose_work_is_all_past(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_two_plans_side_by_side_with_their_deployments_runs_sweep_and_mails(
             )  # once, never yearly
             assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
         inspection = found[f"{code}.iso-inspection"].schedules[0].schedule.rrule
-        assert inspection.startswith(f"DTSTART:{year}1001T080000")
+        assert inspection.startswith(f"DTSTART:{year}1001T070000")
     started_runs = {
         r.parameters["activity"] for r in plan_runs(office.new) if r.parameters.get("activity")
     }

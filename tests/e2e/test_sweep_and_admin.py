@@ -71,7 +71,8 @@ def test_the_sweep_sends_exactly_the_expected_mails(one_task: None) -> None:
     assert sweep_on(date(2025, 10, 30)) == {"reminder": 1}  # T-1
     assert sweep_on(date(2025, 10, 31)) == {"reminder": 1}  # the due day
     assert sweep_on(date(2025, 11, 1)) == {}  # Saturday
-    assert sweep_on(date(2025, 11, 3)) == {"overdue": 1}  # +1 working day, head in copy
+    # +1 working day, head in copy; November's first working day: the head's summary too
+    assert sweep_on(date(2025, 11, 3)) == {"overdue": 1, "head_summary": 1}
     assert sweep_on(date(2025, 11, 4)) == {}  # +2: nothing
     assert sweep_on(date(2025, 11, 5)) == {"escalation_digest": 1}  # +3: the Director
     assert sweep_on(date(2026, 2, 17)) == {}  # Tết Bính Ngọ

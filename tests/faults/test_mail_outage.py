@@ -17,7 +17,7 @@ from services.tasks import assign
 from tests.conftest import PLAN_CODE, PLAN_PATH, UNITS_PATH
 from tests.smtp_server import SmtpServer, free_port
 
-QUEUED = datetime(2025, 4, 1, 8, 0, tzinfo=LOCAL_TZ)  # a Tuesday morning
+QUEUED = datetime(2025, 4, 29, 8, 0, tzinfo=LOCAL_TZ)  # no rung due (nor missed), no summary
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_a_plan_deployment_per_activity_opening_once_with_its_window(
     for activity in plan.activities:
         want = found[f"{plan.code}.{activity.code}"]
         start = activity.time_window(plan.year).start
-        assert want.rrule == f"DTSTART:{start:%Y%m%d}T080000\nRRULE:FREQ=DAILY;COUNT=1"
+        assert want.rrule == f"DTSTART:{start:%Y%m%d}T070000\nRRULE:FREQ=DAILY;COUNT=1"
         assert want.parameters == {"activity": activity.code, "plan": plan.code, "year": 2025}
         assert {"cchc", plan.code, "2025", f"ht{activity.number}"} <= set(want.tags)
         assert activity.title in want.description
