@@ -24,6 +24,7 @@ FIGURES = {
     "P4": "bench.mail_throughput",
     "P5": "bench.portal_load",
     "P6": "bench.resume_latency",
+    "P7": "bench.plans_sweep",
 }
 KEYS = ("value", "unit", "baseline", "ratio", "goal", "met")
 

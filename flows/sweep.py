@@ -27,6 +27,18 @@ def fire_notices(plan: str, now: datetime) -> dict[str, Any]:
 
 
 @task(
+    name="fire-notices-every-plan",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=600,
+    cache_policy=NO_CACHE,
+)
+def fire_every_plan(plans: list[str], now: datetime) -> dict[str, dict[str, Any]]:
+    """The rungs due and the lapsed reviews of every published plan, in one pass."""
+    return sweep.every_plan({code: context(code) for code in plans}, now=now)
+
+
+@task(
     name="accept-reviewed",
     retries=2,
     retry_delay_seconds=[5, 30],
@@ -99,8 +111,9 @@ def clean_uploads(plan: str) -> int:
 def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The open work of units that ended moved to their successors (every published plan);
     then reminders, chases and the Director's digest due now, the submissions whose review
-    time lapsed accepted, the outbox, stuck runs — for
-    the plan named, or (no plan) for every published plan in one pass.
+    time lapsed accepted, the outbox, stuck runs — for the plan named, or (no plan) for
+    every published plan in one pass: the tasks due read once for all plans, the outbox
+    delivered and old uploads cleaned once.
 
     The schedule runs Monday to Saturday at 07:30; days off (holidays, ordinary Saturdays)
     are skipped here by the working-day calendar, make-up Saturdays are worked.
@@ -114,18 +127,23 @@ def deadline_sweep(plan: str | None = None, now: datetime | None = None) -> dict
     if plan is not None:
         return {"at": at.isoformat(), "working_day": True, "units": moved, **sweep_plan(plan, at)}
     get_run_logger().info("Quét hạn %d kế hoạch: %s", len(codes), ", ".join(codes) or "—")
+    done = fire_every_plan(codes, at) if codes else {}
+    for code, part in done.items():
+        overdue_events(code, part["notices"]["overdue_tasks"])
+        part["resumed"] = reconcile_runs(code, at)
     return {
         "at": at.isoformat(),
         "working_day": True,
         "units": moved,
-        "plans": {code: sweep_plan(code, at) for code in codes},
+        "plans": done,
+        "delivery": deliver_outbox(codes[0], at) if codes else {},
+        "files_removed": clean_uploads(codes[0]) if codes else 0,
     }
 
 
-def sweep_plan(plan: str, at: datetime) -> dict[str, Any]:
-    """One plan's part of the sweep, as tasks of the sweep's run."""
-    fired = fire_notices(plan, at)
-    for key in fired["overdue_tasks"]:
+def overdue_events(plan: str, keys: list[str]) -> None:
+    """One event per task that became overdue this morning (automations may act on it)."""
+    for key in keys:
         task = stages.parse_task(key)
         emit(
             "cchc.task.overdue",
@@ -134,6 +152,12 @@ def sweep_plan(plan: str, at: datetime) -> dict[str, Any]:
             units=[task.unit],
             payload={"task": key, "plan": plan},
         )
+
+
+def sweep_plan(plan: str, at: datetime) -> dict[str, Any]:
+    """One plan's part of the sweep, as tasks of the sweep's run."""
+    fired = fire_notices(plan, at)
+    overdue_events(plan, fired["overdue_tasks"])
     accepted = accept_reviewed(plan, at)
     delivered = deliver_outbox(plan, at)
     resumed = reconcile_runs(plan, at)

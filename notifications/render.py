@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,29 @@ from notifications.content import MailKind
 
 TEMPLATES = Path(__file__).with_name("templates")
 REHEARSAL_PREFIX = "[DIỄN TẬP]"  # first in the subject of every mail of a rehearsal plan
+
+
+@cache
+def _environment(templates: Path) -> Environment:
+    """One environment per template folder for the process: every plan's renderer shares
+    its compiled templates (a sweep over twenty plans compiles each template once)."""
+    return Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        auto_reload=False,  # templates ship with the code; no stat() per include
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+
+
+@cache
+def _compiled(templates: Path, kind: MailKind) -> tuple[Template, Template, Template]:
+    env = _environment(templates)
+    subject, text, html = (
+        env.get_template(f"{kind.value}.{part}.j2") for part in ("subject", "txt", "html")
+    )
+    return subject, text, html
 
 
 class Renderer:
@@ -31,25 +55,10 @@ class Renderer:
             raise ValueError("the footer needs at least one slogan")
         self.prefix = f"{REHEARSAL_PREFIX} [CCHC {year}]" if rehearsal else f"[CCHC {year}]"
         self.slogans = list(slogans)
-        self.env = Environment(
-            loader=FileSystemLoader(templates),
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-            undefined=StrictUndefined,
-            auto_reload=False,  # templates ship with the code; no stat() per include
-            keep_trailing_newline=False,
-            trim_blocks=False,
-        )
-        self._cache: dict[MailKind, tuple[Template, Template, Template]] = {}
+        self.templates = templates
 
     def _templates(self, kind: MailKind) -> tuple[Template, Template, Template]:
-        found = self._cache.get(kind)
-        if found is None:
-            found = tuple(  # type: ignore[assignment]
-                self.env.get_template(f"{kind.value}.{part}.j2")
-                for part in ("subject", "txt", "html")
-            )
-            self._cache[kind] = found  # type: ignore[assignment]
-        return found  # type: ignore[return-value]
+        return _compiled(self.templates, kind)
 
     def slogan(self, key: str) -> str:
         """One of the plan's slogans, rotating with the mail's identity."""

@@ -12,16 +12,19 @@ from domain.acceptance import (
     review_lapsed,
     waiting_for_review,
 )
-from domain.task import Action, Task, TaskKey
+from domain.task import Action, Task, TaskKey, TaskState
 from services.context import PlanContext
 from services.office import filtered
 from services.ports import UnitOfWork
 from services.tasks import transition
 
 
-def auto_accept(ctx: PlanContext, *, now: datetime) -> list[str]:
+def auto_accept(
+    ctx: PlanContext, *, now: datetime, waiting: list[tuple[int, Task]] | None = None
+) -> list[str]:
     """Accept every submission the Office left unreturned past the plan's review time; the
-    keys accepted now (none a second time: an accepted task no longer waits)."""
+    keys accepted now (none a second time: an accepted task no longer waits). `waiting`: the
+    plan's submitted tasks, when read already (nothing to read, nothing to write when none)."""
     policy, calendar = ctx.plan.policy.review, ctx.app.calendar
     if not policy.auto_accept:
         return []
@@ -30,8 +33,12 @@ def auto_accept(ctx: PlanContext, *, now: datetime) -> list[str]:
         return review_lapsed(task, now=now, calendar=calendar, policy=policy)
 
     reason = auto_accept_reason(policy, ctx.plan.number_symbol)
+    if waiting is not None and not any(lapsed(task) for _id, task in waiting):
+        return []
     with ctx.app.uow() as uow:
-        due = [i for i, task in uow.tasks.with_ids(plan=ctx.plan.code) if lapsed(task)]
+        if waiting is None:
+            waiting = uow.tasks.with_ids(plan=ctx.plan.code, states=[TaskState.SUBMITTED])
+        due = [i for i, task in waiting if lapsed(task)]
         keys = accept(uow, due, at=now, by=AUTO_ACCEPT_ACTOR, reason=reason, still=lapsed)
         uow.commit()
     return [str(key) for key in keys]

@@ -33,6 +33,19 @@ def plan_context(plan_code: str, app: App | None = None) -> PlanContext:
     return PlanContext(app, plan, directory, mailer(app, plan, directory))
 
 
+def plan_contexts(codes: list[str], app: App) -> dict[str, PlanContext]:
+    """The contexts of several plans on one app, the directory read once."""
+    directory = load_units(app.settings.units_path)
+    with app.uow() as uow:
+        plans = {code: uow.plans.get(code) for code in codes}
+    found = {}
+    for code, plan in plans.items():
+        if plan is None:
+            raise NotFound(f"plan {code!r} is not loaded: run `cchc plan load` first")
+        found[code] = PlanContext(app, plan, directory, mailer(app, plan, directory))
+    return found
+
+
 def chosen_context(code: str | None, app: App | None = None) -> PlanContext:
     """The context of plan `code`, or of the only published plan of the current year when
     none is named (PlanChoice naming the candidates otherwise): what commands work on."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from domain.calendar import WorkingCalendar
 from domain.clock import local_date
 from domain.ladder import notices_due
+from domain.plan import Plan
 from domain.policy import STAGE_LABELS_VI, Audience, NoticeKind
 from domain.task import Task
 from domain.vi import activity_tag, long_date
@@ -29,22 +31,36 @@ class NoticeReport:
     overdue_tasks: list[str] = field(default_factory=list)  # tasks that became overdue now
 
 
-def send_due_notices(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> NoticeReport:
-    """Fire every rung due now (each at most once) and queue its mail, in one transaction."""
-    report = NoticeReport()
-    today, cal, policy = local_date(now), mailer.calendar, mailer.plan.policy
-    if not cal.is_working_day(today):
-        return report
-    rungs = [*policy.ladder, *policy.year_end.ladder]
+def notice_window(plan: Plan, cal: WorkingCalendar, today: date) -> tuple[date, date]:
+    """The due days whose tasks may have a rung due `today` (missed ones caught up)."""
+    rungs = [*plan.policy.ladder, *plan.policy.year_end.ladder]
     before = max((r.days_before or 0) for r in rungs)
     after = max((r.days_after or 0) for r in rungs) + CATCH_UP_WORKING_DAYS
-    first_due, last_due = cal.add_working_days(today, -after), cal.add_working_days(today, before)
-    if uow.plans.stored(mailer.plan.code) is None:
+    return cal.add_working_days(today, -after), cal.add_working_days(today, before)
+
+
+def send_due_notices(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    *,
+    now: datetime,
+    due: list[tuple[int, Task]] | None = None,
+) -> NoticeReport:
+    """Fire every rung due now (each at most once) and queue its mail, in one transaction.
+    `due`: the plan's tasks inside its notice window, when the caller read them already."""
+    report = NoticeReport()
+    today, cal = local_date(now), mailer.calendar
+    if not cal.is_working_day(today):
         return report
+    if due is None:
+        if uow.plans.stored(mailer.plan.code) is None:
+            return report
+        first_due, last_due = notice_window(mailer.plan, cal, today)
+        due = uow.tasks.due_with_ids(
+            on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
+        )
     fired: list[Fired] = []
-    for task_id, task in uow.tasks.due_with_ids(
-        on=first_due, within=(last_due - first_due).days, plan=mailer.plan.code
-    ):
+    for task_id, task in due:
         for notice in notices_due(task, now, cal, ladder_for(mailer.plan, task.key)):
             if _record(uow, mailer, Fired(task_id, task, notice), now=now, report=report):
                 fired.append(Fired(task_id, task, notice))
@@ -128,6 +144,11 @@ def _single(uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime) -> N
     )
 
 
+def _unit_name(mailer: Mailer, code: str) -> str:
+    found = mailer.directory.unit(code)
+    return found.name if found else code
+
+
 def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
     """One mail to the Director listing every overdue task of every unit today."""
     today, cal = local_date(now), mailer.calendar
@@ -135,7 +156,7 @@ def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
     overdue: list[Task] = uow.tasks.list_due(
         on=start, within=(today - start).days - 1, plan=mailer.plan.code
     )
-    names = {u.code: u.name for u in mailer.directory.units}
+    names = {t.key.unit: _unit_name(mailer, t.key.unit) for t in overdue}
     rows = []
     for task in sorted(overdue, key=lambda t: (names[t.key.unit], t.due_on)):
         activity = mailer.plan.activity(task.key.activity)

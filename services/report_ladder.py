@@ -42,6 +42,8 @@ def report_days(ctx: PlanContext) -> ReportDays:
 def report_deadline_notices(ctx: PlanContext, *, now: datetime) -> int:
     """Queue the rungs due at `now`; how many mails were queued now."""
     days, today = report_days(ctx), local_date(now)
+    if today <= days.draft_due:
+        return 0  # no rung before the draft's day: nothing to read
     with ctx.app.uow() as uow:
         draft = uow.drafts.latest(plan=ctx.plan.code)
         rung = _due_rung(draft, days, today)

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import FixedClock, local_date
+from domain.task import ACTIVE_STATES, Task, TaskState
 from services import acceptance, uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
 from services.head_summary import send_head_summaries
-from services.notices import send_due_notices
+from services.notices import notice_window, send_due_notices
 from services.report_ladder import report_deadline_notices
 
 
@@ -38,11 +39,14 @@ class SweepReport:
         )
 
 
-def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
+def notices(
+    ctx: PlanContext, *, now: datetime, due: list[tuple[int, Task]] | None = None
+) -> dict[str, Any]:
     """The ladder rungs due now: the tasks', then the consolidated report's own; on a
-    month's first working day, each unit head's summary."""
+    month's first working day, each unit head's summary. `due`: the plan's tasks inside its
+    notice window, when read already (the sweep over every plan reads them at once)."""
     with ctx.app.uow() as uow:
-        fired = asdict(send_due_notices(uow, ctx.mailer, now=now))
+        fired = asdict(send_due_notices(uow, ctx.mailer, now=now, due=due))
     with ctx.app.uow() as uow:
         heads = send_head_summaries(uow, ctx.mailer, now=now)
     return {
@@ -50,6 +54,34 @@ def notices(ctx: PlanContext, *, now: datetime) -> dict[str, Any]:
         "report_deadlines": report_deadline_notices(ctx, now=now),
         "head_summaries": heads,
     }
+
+
+ACTIVE = sorted(ACTIVE_STATES)
+
+
+def every_plan(contexts: dict[str, PlanContext], *, now: datetime) -> dict[str, dict[str, Any]]:
+    """The rungs due now and the lapsed reviews of every plan in `contexts`, in one pass:
+    the tasks inside any plan's notice window are read once for all plans (through
+    ix_tasks_state_due_on), each plan then fires only its own; a plan with nothing due and
+    nothing waiting for review costs no read of its tasks."""
+    if not contexts:
+        return {}
+    app, today = next(iter(contexts.values())).app, local_date(now)
+    windows = {code: notice_window(c.plan, app.calendar, today) for code, c in contexts.items()}
+    first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+    codes, within = list(contexts), (last - first).days
+    with app.uow() as uow:
+        due = uow.tasks.by_plan(plans=codes, states=ACTIVE, on=first, within=within)
+        waiting = uow.tasks.by_plan(plans=codes, states=[TaskState.SUBMITTED])
+    done: dict[str, dict[str, Any]] = {}
+    for code, ctx in contexts.items():
+        lo, hi = windows[code]
+        mine = [(i, task) for i, task in due[code] if lo <= task.due_on <= hi]
+        done[code] = {
+            "notices": notices(ctx, now=now, due=mine),
+            "accepted": acceptance.auto_accept(ctx, now=now, waiting=waiting[code]),
+        }
+    return done
 
 
 def accept_reviewed(ctx: PlanContext, *, now: datetime) -> list[str]:

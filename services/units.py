@@ -75,15 +75,23 @@ def follow_directory(
     to their successor, in one transaction — what a load on that day would move. Nothing
     is refused here: a task whose unit ended with nowhere to go is left open and listed in
     `stranded` (the next `cchc units load` names the fix). Running it again moves nothing."""
-    report = UnitsLoad()
-    _move_ended(uow, directory, _published_work(uow), mailers, at, actor, report)
+    report, today = UnitsLoad(), local_date(at)
+    ended = [u.code for u in directory.units if u.valid_until and u.valid_until < today]
+    if not ended:
+        return report  # no unit has ended: no task to read
+    _move_ended(uow, directory, _published_work(uow, units=ended), mailers, at, actor, report)
     uow.commit()
     return report
 
 
-def _published_work(uow: UnitOfWork) -> dict[str, list[tuple[int, Task]]]:
+def _published_work(
+    uow: UnitOfWork, units: list[str] | None = None
+) -> dict[str, list[tuple[int, Task]]]:
+    """The open tasks of every published plan (of `units` only, when given)."""
     plans = [p.code for p in uow.plans.listing() if p.state is PlanState.PUBLISHED]
-    return {code: _open(uow, code) for code in plans}
+    if units is None:
+        return {code: _open(uow, code) for code in plans}
+    return {code: [t for unit in units for t in _open(uow, code, unit)] for code in plans}
 
 
 def _move_ended(
@@ -107,8 +115,8 @@ def _move_ended(
             _move(uow, mailers[code], task_id, task, directory, at, actor, report)
 
 
-def _open(uow: UnitOfWork, plan: str) -> list[tuple[int, Task]]:
-    return [(i, t) for i, t in uow.tasks.with_ids(plan=plan) if t.state in ACTIVE_STATES]
+def _open(uow: UnitOfWork, plan: str, unit: str | None = None) -> list[tuple[int, Task]]:
+    return uow.tasks.with_ids(plan=plan, unit=unit, states=sorted(ACTIVE_STATES))
 
 
 def _refuse_orphans(

@@ -97,6 +97,33 @@ class TaskRepository:
         query = query.order_by(TaskRow.due_on, TaskRow.id)
         return _read(self.session, query)
 
+    def by_plan(
+        self,
+        *,
+        plans: Collection[str],
+        states: Collection[TaskState],
+        on: date | None = None,
+        within: int = 0,
+    ) -> dict[str, list[tuple[int, Task]]]:
+        """The tasks in `states` of several plans in one read, by plan code (due from `on`
+        through `within` days later, when given): the sweep over every published plan reads
+        the tasks due, and those waiting for review, once (through ix_tasks_state_due_on)."""
+        query = (
+            _task_values()
+            .add_columns(PlanRow.code.label("plan_code"))
+            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
+            .where(TaskRow.state.in_([s.value for s in states]))
+            .where(PlanRow.code.in_(list(plans)))
+            .order_by(TaskRow.due_on, TaskRow.id)
+        )
+        if on is not None:
+            last = date.fromordinal(on.toordinal() + max(within, 0))
+            query = query.where(TaskRow.due_on >= on, TaskRow.due_on <= last)
+        found: dict[str, list[tuple[int, Task]]] = {code: [] for code in plans}
+        for r in self.session.execute(query):
+            found[r.plan_code].append((r.id, to_task(r, r.activity_code, r.unit_code)))
+        return found
+
     def slot(self, *, plan: str, activity: str, stage: Stage, seq: int) -> list[tuple[int, Task]]:
         """Every unit's task (with its row id) in one stage check-in of one activity."""
         query = (
@@ -144,14 +171,23 @@ class TaskRepository:
         )
 
     def with_ids(
-        self, *, plan: str, unit: str | None = None, ids: Collection[int] | None = None
+        self,
+        *,
+        plan: str,
+        unit: str | None = None,
+        ids: Collection[int] | None = None,
+        states: Collection[TaskState] | None = None,
     ) -> list[tuple[int, Task]]:
+        """The plan's tasks with their row ids; only those of `unit`, of `ids` or in
+        `states` when given (states read through ix_tasks_state_due_on)."""
         query = _task_values().join(PlanRow, TaskRow.plan_id == PlanRow.id)
         query = query.where(PlanRow.code == plan).order_by(TaskRow.id)
         if unit is not None:
             query = query.where(UnitRow.code == unit)
         if ids is not None:
             query = query.where(TaskRow.id.in_(ids))
+        if states is not None:
+            query = query.where(TaskRow.state.in_([s.value for s in states]))
         return _read(self.session, query)
 
     def _row(self, key: TaskKey, *, plan: str) -> TaskRow | None:

@@ -84,11 +84,13 @@ def pg(ctx: PlanContext) -> psycopg.Connection[Any]:
 
 
 def waits_on_outbox(conn: psycopg.Connection[Any]) -> bool:
-    """Some session of this database waits for a lock, inserting into the outbox."""
+    """Some session of this database waits for a lock to write the outbox: inserting, or
+    taking the waiting mails of an assignment batch (SELECT … FOR UPDATE)."""
     conn.execute("SELECT pg_stat_clear_snapshot()")  # else fixed for the transaction
     found = conn.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox%'"
+        "AND wait_event_type = 'Lock' AND (query ILIKE 'INSERT INTO outbox%' "
+        "OR (query ILIKE '%FROM outbox%' AND query ILIKE '%FOR UPDATE%'))"
     ).fetchone()
     return bool(found and found[0])
 
@@ -158,6 +160,16 @@ def counts(ctx: PlanContext) -> dict[str, int]:
                 select(func.count())
                 .select_from(OutboxRow)
                 .where(OutboxRow.kind == "submission_receipt")
+            )
+            or 0
+        )
+        # The mails that carry a unit's assignments of one day are counted by the
+        # assignments they carry (tests/integration/test_assignment_batch.py), not here.
+        found["outbox"] -= (
+            session_of(uow).scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.kind == "assignment_digest")
             )
             or 0
         )

@@ -15,15 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from domain.clock import LOCAL_TZ
-from domain.ladder import notices_due
 from domain.policy import NoticeKind
 from domain.task import TaskState
-from domain.year_end import ladder_for
 from services.head_summary import send_head_summaries
 from services.notices import send_due_notices
 from storage.tables import OutboxRow
 from storage.uow import session_of
 from tests.integration.conftest import World
+from tests.integration.ladder_kit import rungs_by_morning
 from tests.integration.portal_kit import portal_client
 
 HEAD_LINK = re.compile(r"http://[^\s\"]+/u/[\w.\-]+")
@@ -45,19 +44,9 @@ def mails(world: World, *kinds: str) -> list[OutboxRow]:
 
 def first_chase_morning(world: World) -> datetime:
     """The first working morning on which the ladder chases some task (the head in copy)."""
-    cal, plan = world.app.calendar, world.plan
-    with world.app.uow() as uow:
-        tasks = uow.tasks.find(plan=plan.code)
-    day = date(plan.year, 1, 2)
-    while day.year == plan.year:
-        now = datetime.combine(day, time(7, 30), tzinfo=LOCAL_TZ)
-        if cal.is_working_day(day) and any(
-            n.kind is NoticeKind.OVERDUE and n.on == day
-            for t in tasks
-            for n in notices_due(t, now, cal, ladder_for(plan, t.key))
-        ):
+    for now, fired in rungs_by_morning(world):
+        if any(n.kind is NoticeKind.OVERDUE and n.on == now.date() for _t, n in fired):
             return now
-        day = date.fromordinal(day.toordinal() + 1)
     raise AssertionError("the ladder chases nothing this year")
 
 

@@ -6,41 +6,31 @@ mail, a unit that prefers one mail per task gets those, and a second sweep sends
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import datetime
 
 from sqlalchemy import select
 
-from domain.clock import LOCAL_TZ
-from domain.ladder import notices_due
 from domain.policy import NoticeKind
 from domain.units import UnitDirectory
-from domain.year_end import ladder_for
 from services.bootstrap import mailer
 from services.notices import send_due_notices
 from storage.tables import NoticeRow, OutboxRow
 from storage.uow import session_of
 from tests.integration.conftest import World
+from tests.integration.ladder_kit import rungs_by_morning
 
 
 def busiest_morning(world: World) -> tuple[datetime, Counter[str]]:
     """The first working morning of the year on which some unit has three or more rungs due,
     and how many rungs each unit has that morning (from the ladder, not from the mails)."""
-    cal, plan = world.app.calendar, world.plan
-    with world.app.uow() as uow:
-        tasks = uow.tasks.find(plan=plan.code)
-    day = date(plan.year, 1, 2)
-    while day.year == plan.year:
-        now = datetime.combine(day, time(7, 30), tzinfo=LOCAL_TZ)
-        if cal.is_working_day(day):
-            due = Counter(
-                t.key.unit
-                for t in tasks
-                for n in notices_due(t, now, cal, ladder_for(plan, t.key))
-                if n.kind is not NoticeKind.ESCALATION and n.on == day
-            )
-            if due and max(due.values()) >= 3:
-                return now, due
-        day = date.fromordinal(day.toordinal() + 1)
+    for now, fired in rungs_by_morning(world):
+        due = Counter(
+            t.key.unit
+            for t, n in fired
+            if n.kind is not NoticeKind.ESCALATION and n.on == now.date()
+        )
+        if due and max(due.values()) >= 3:
+            return now, due
     raise AssertionError("no morning with three rungs for one unit")
 
 

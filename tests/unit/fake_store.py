@@ -190,6 +190,28 @@ class FakeTasks(Repo):
         ]
         return sorted(due, key=lambda d: (d[1].due_on, d[0]))
 
+    def by_plan(
+        self,
+        *,
+        plans: Sequence[str],
+        states: Sequence[TaskState],
+        on: date | None = None,
+        within: int = 0,
+    ) -> dict[str, list[tuple[int, Task]]]:
+        last = on + timedelta(days=max(within, 0)) if on else None
+        return {
+            code: sorted(
+                (
+                    (t.id, t.task)
+                    for t in self._of(code)
+                    if t.task.state in states
+                    and (on is None or last is None or on <= t.task.due_on <= last)
+                ),
+                key=lambda d: (d[1].due_on, d[0]),
+            )
+            for code in plans
+        }
+
     def slot(self, *, plan: str, activity: str, stage: Stage, seq: int) -> list[tuple[int, Task]]:
         return [
             (t.id, t.task)
@@ -215,12 +237,19 @@ class FakeTasks(Repo):
         return found[0] if found else None
 
     def with_ids(
-        self, *, plan: str, unit: str | None = None, ids: Sequence[int] | None = None
+        self,
+        *,
+        plan: str,
+        unit: str | None = None,
+        ids: Sequence[int] | None = None,
+        states: Sequence[TaskState] | None = None,
     ) -> list[tuple[int, Task]]:
         return [
             (t.id, t.task)
             for t in self._of(plan)
-            if (unit is None or t.task.key.unit == unit) and (ids is None or t.id in ids)
+            if (unit is None or t.task.key.unit == unit)
+            and (ids is None or t.id in ids)
+            and (states is None or t.task.state in states)
         ]
 
     def get(self, key: TaskKey, *, plan: str) -> StoredTask | None:
