@@ -9,6 +9,7 @@ from typing import NoReturn
 import typer
 
 from cli.common import err, out, settings
+from deploy.ha import ApiLayout, LayoutError
 from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.stack import Stack, StackError
 
@@ -29,6 +30,20 @@ def up(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Process workers on the work pool, named HOSTNAME-1…N."
     ),
+    redis: str | None = typer.Option(
+        None,
+        "--redis",
+        metavar="URL",
+        help="Redis for several API servers (redis://127.0.0.1:6379/0): messaging, event "
+        "ordering, leases, the docket.",
+    ),
+    api_servers: int = typer.Option(
+        1,
+        "--api-servers",
+        min=1,
+        help="Prefect API servers (2 or more: with --postgres and --redis, the services apart, "
+        "a round-robin proxy on the API port).",
+    ),
 ) -> None:
     """Start the Prefect server (UI on 127.0.0.1:4200), the deployments, the workers and the sink.
 
@@ -46,9 +61,12 @@ def up(
 
     Example: cchc up --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cchc --workers 2
 
+    Example: cchc up --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cchc
+    --redis redis://127.0.0.1:6379/0 --api-servers 2 --workers 2
+
     Example: PREFECT_SERVER_API_AUTH_STRING='admin:long-random' cchc up
     """
-    stack = _stack(postgres, workers)
+    stack = _stack(postgres, workers, _layout(redis, api_servers))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -65,7 +83,22 @@ def up(
         stack.stop()
 
 
-def _stack(postgres: str | None, workers: int) -> Stack:
+def _layout(redis: str | None, servers: int) -> ApiLayout | None:
+    """Several API servers (deploy/ha.py), or None for the one server of the default."""
+    if servers == 1 and redis is None:
+        return None
+    if servers == 1:
+        raise typer.BadParameter("Redis serves several API servers: add --api-servers 2")
+    if redis is None:
+        raise typer.BadParameter("several API servers share Redis: add --redis URL")
+    s = settings().stack
+    try:
+        return ApiLayout(redis, servers, s.host, s.prefect_port)
+    except LayoutError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _stack(postgres: str | None, workers: int, layout: ApiLayout | None = None) -> Stack:
     try:
         databases = RehearsalDatabases.parse(postgres) if postgres else None
     except RehearsalError as exc:
@@ -76,6 +109,7 @@ def _stack(postgres: str | None, workers: int) -> Stack:
             say=lambda line: out.print(line, highlight=False, markup=False),
             workers=workers,
             postgres=databases,
+            layout=layout,
         )
     except StackError as exc:
         _fail(exc)

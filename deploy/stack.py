@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
+from deploy.ha import ApiLayout, redis_problem
 from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.probes import expected_deployments, http_problem, smtp_problem
 from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
@@ -42,6 +43,7 @@ class Stack:
     say: Callable[[str], None] = print
     workers: int = 1
     postgres: RehearsalDatabases | None = None
+    layout: ApiLayout | None = None  # several API servers, Redis, a proxy (deploy/ha.py)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     started_at: datetime | None = None
 
@@ -50,6 +52,8 @@ class Stack:
             raise StackError("at least one worker is needed to run the deployments")
         if os.environ.get("PREFECT_SERVER_API_AUTH_STRING") == "":
             raise StackError(EMPTY_AUTH)
+        if self.layout is not None and self.postgres is None:
+            raise StackError("several API servers share one PostgreSQL database: add --postgres")
         if self.postgres is not None:
             self.settings = self.settings.model_copy(
                 update={"database_url": self.postgres.cchc_url}
@@ -91,6 +95,8 @@ class Stack:
         if self.postgres is not None:
             env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the older name of the same
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.postgres.prefect_url
+        if self.layout is not None:
+            env.update(self.layout.env())
         env.setdefault("CCHC_MAIL__BACKEND", "smtp")
         env.setdefault("CCHC_MAIL__SMTP__HOST", s.host)
         env.setdefault("CCHC_MAIL__SMTP__PORT", str(s.sink_port))
@@ -182,16 +188,12 @@ class Stack:
 
     def _server(self) -> None:
         s = self.settings.stack
-        self._spawn(
-            "server", [PREFECT, "server", "start", "--host", s.host, "--port", str(s.prefect_port)]
-        )
-        deadline = time.monotonic() + 240
-        while (problem := self.api().health_problem()) is not None:
-            if UNAUTHORIZED in problem:
-                raise StackError(f"Prefect API: {problem}")
-            if self.processes["server"].poll() is not None or time.monotonic() > deadline:
-                raise StackError(f"Prefect server did not start; see {self.home}/server.log")
-            time.sleep(1)
+        if self.layout is not None:
+            self._servers(self.layout)
+        else:
+            args = [PREFECT, "server", "start", "--host", s.host, "--port", str(s.prefect_port)]
+            self._spawn("server", args)
+            self._until_healthy(self.api(), "server")
         where = f"http://{s.host}:{s.prefect_port}"
         if os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
             self.say(f"Prefect API and UI on {where}, behind PREFECT_SERVER_API_AUTH_STRING")
@@ -200,6 +202,43 @@ class Stack:
                 f"Prefect API and UI on {where}, behind the auth string in {self.auth_file} "
                 "(the UI asks for it once)"
             )
+
+    def _until_healthy(self, probe: PrefectProbe, name: str, seconds: float = 240) -> None:
+        """Until the API behind `probe` answers; StackError when process `name` died or the
+        time is up (its log named)."""
+        deadline = time.monotonic() + seconds
+        while (problem := probe.health_problem()) is not None:
+            if UNAUTHORIZED in problem:
+                raise StackError(f"Prefect API: {problem}")
+            if self.processes[name].poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"Prefect {name} did not start; see {self.home}/{name}.log")
+            time.sleep(1)
+
+    def _servers(self, layout: ApiLayout) -> None:
+        """The database migrated once, then each API server in turn, the services apart,
+        and the proxy on the public port."""
+        if problem := redis_problem(layout.redis_url):
+            raise StackError(problem)
+        self._run("Prefect database", [PREFECT, "server", "database", "upgrade", "-y"])
+        for i in range(1, layout.servers + 1):
+            self.start_api_server(i)
+        self._spawn("services", [PREFECT, "server", "services", "start"])
+        self._spawn("proxy", layout.proxy_args())
+        self._until_healthy(self.api(), "proxy", seconds=60)
+        ports = ", ".join(str(p) for p in layout.ports)
+        self.say(
+            f"{layout.servers} Prefect API servers on ports {ports} (no services), the services "
+            f"in their own process, Redis at {layout.redis_url}, a round-robin proxy in front"
+        )
+
+    def start_api_server(self, i: int) -> None:
+        """API server `i` (1…N) started, or started again after it died, and answering."""
+        assert self.layout is not None
+        s, port = self.settings.stack, self.layout.ports[i - 1]
+        args = [PREFECT, "server", "start", "--no-services", "--host", s.host, "--port", str(port)]
+        self._spawn(f"server-{i}", args)
+        auth = self.env().get("PREFECT_API_AUTH_STRING") or None
+        self._until_healthy(PrefectProbe(self.layout.server_url(port), auth), f"server-{i}")
 
     def _load_plan(self) -> None:
         """Publish the plan of CCHC_PLAN_PATH in the database (its deployments follow once
@@ -264,6 +303,8 @@ class Stack:
         if problem:
             log = "" if UNAUTHORIZED in problem else f"; see {self.home}/server.log"
             return [f"Prefect API: {problem}{log}"]
+        if self.layout is not None and (servers := self._servers_problems(self.layout)):
+            return servers
         try:
             found = api.deployment_problems(expected_deployments())
         except ApiUnreadable as exc:
@@ -278,6 +319,20 @@ class Stack:
             hint=f"portal: see {self.home}/portal.log",
         )
         problems += self._wait_for(self._workers_problem, seconds=90, hint=f"see {self.home}/")
+        return problems
+
+    def _servers_problems(self, layout: ApiLayout) -> list[str]:
+        """Each API server answers on its own port; the services and the proxy run."""
+        auth = self.env().get("PREFECT_API_AUTH_STRING") or None
+        problems = []
+        for i, port in enumerate(layout.ports, start=1):
+            found = PrefectProbe(layout.server_url(port), auth).health_problem()
+            if found:
+                problems.append(f"Prefect API server {i} (port {port}): {found}")
+        for name in ("services", "proxy"):
+            process = self.processes.get(name)
+            if process is None or process.poll() is not None:
+                problems.append(f"Prefect {name} is not running; see {self.home}/{name}.log")
         return problems
 
     def _workers_problem(self) -> str | None:
@@ -306,7 +361,8 @@ class Stack:
 
     def stop(self) -> None:
         workers = sorted(name for name in self.processes if name.startswith("worker"))
-        for group in (["portal"], workers, ["server"], ["sink"]):
+        servers = sorted(name for name in self.processes if name.startswith("server"))
+        for group in (["portal"], workers, ["proxy"], ["services"], servers, ["sink"]):
             running = [self.processes.pop(name) for name in group if name in self.processes]
             running = [process for process in running if process.poll() is None]
             for process in running:

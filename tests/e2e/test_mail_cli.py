@@ -73,7 +73,7 @@ def test_deliver_failed_and_retry(tmp_path: Path) -> None:
         assert failed.exit_code == 0
         assert "Không có hộp thư này" in failed.stdout
         status = runner.invoke(app, ["status", "--at", "2025-04-01T09:00"], env=env)
-        assert "1 lỗi" in status.stdout
+        assert "1 gửi không thành công" in status.stdout
         assert "cchc mail failed" in status.stdout
         retried = runner.invoke(app, ["mail", "retry"], env=env)
         assert "1 mails queued again" in retried.stdout

@@ -18,12 +18,13 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.main import app as cli
-from domain.clock import local_date
+from domain.clock import LOCAL_TZ, local_date
 from flows import common
 from flows.propagation import propagation
 from portal.app import create_app
 from services.bootstrap import bootstrap
 from services.prefect_adapter import deployments
+from services.prefect_adapter.deployments import OPENS_AT
 from services.settings import Settings
 from storage.migrate import upgrade
 from storage.tables import OutboxRow
@@ -47,8 +48,12 @@ def test_the_rehearsals_first_mail_carries_a_link_that_opens_its_form(
     common.CACHE.clear()
     upgrade(url)
     copy = tmp_path / "dien-tap.yaml"
-    today = local_date(datetime.now(UTC))
-    for back in range(30):  # today; on a day whose shifted deadlines straddle Tết, earlier
+    now = datetime.now(UTC)
+    today = local_date(now)
+    # Today, or yesterday before today's runs start (07:00 local): publish starts only what
+    # its schedule has already missed; on a day whose deadlines straddle Tết, earlier.
+    skip = 0 if now.astimezone(LOCAL_TZ).time() >= OPENS_AT else 1
+    for back in range(skip, skip + 30):
         start = (today - timedelta(days=back)).isoformat()
         made = runner.invoke(
             cli, ["plan", "rehearsal", str(PLAN_PATH), "-o", str(copy), "--start", start]

@@ -136,12 +136,13 @@ def test_doctor_passes_against_the_running_rehearsal(
 
 @contextmanager
 def rehearsal(
-    base_url: str, stack_env: dict[str, str], folder: Path
+    base_url: str, stack_env: dict[str, str], folder: Path, *extra: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`cchc up --postgres … --workers 2` running (its log in folder/up.log); Ctrl-C after."""
+    """`cchc up --postgres … --workers 2` running (its log in folder/up.log); Ctrl-C after.
+    `extra`: more options of `cchc up` (several API servers)."""
     with (folder / "up.log").open("w") as log:
         up = subprocess.Popen(
-            [CCHC, "up", "--postgres", base_url, "--workers", "2"],
+            [CCHC, "up", "--postgres", base_url, "--workers", "2", *extra],
             env=stack_env,
             stdout=log,
             stderr=subprocess.STDOUT,

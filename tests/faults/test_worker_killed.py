@@ -19,7 +19,7 @@ from services.prefect_adapter import runs as prefect_runs
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from storage.uow import session_of
 from tests.conftest import PLAN_CODE
-from tests.faults.kit import hand_in_everything
+from tests.faults.kit import assigned_keys, hand_in_everything
 
 pytestmark = pytest.mark.postgres
 
@@ -102,12 +102,7 @@ def test_a_worker_killed_loses_nothing(stack: dict[str, str]) -> None:
     after = counts(ctx)
     assert after["tasks"] == before["tasks"] == 180  # no task created twice
     assert after["submissions"] == before["submissions"] == 180  # nothing lost
-    with ctx.app.uow() as uow:
-        assigned = (
-            session_of(uow)
-            .scalars(select(OutboxRow.idempotency_key).where(OutboxRow.kind == "task_assigned"))
-            .all()
-        )
+    assigned = assigned_keys(ctx)
     # The plan stages were mailed before the kill; stages every unit had already handed in
     # when the run reached them open without mail. No mail twice.
     assert len(assigned) == len(set(assigned)) >= 8

@@ -15,11 +15,9 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
@@ -31,13 +29,12 @@ from domain.task import TaskState
 from flows import common
 from services import stages
 from services.context import PlanContext
-from services.links import LinkSigner
 from services.prefect_adapter import runs as prefect_runs
 from services.tasks import submit
 from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from storage.uow import session_of
 from tests.conftest import PLAN_CODE
-from tests.faults.kit import hand_in_everything
+from tests.faults.kit import hand_in_everything, hand_in_through_the_portal
 
 pytestmark = pytest.mark.postgres
 ACTIVITY = "science-digital-events"  # plan: 3 leads; execute, evidence, report: 7 units each
@@ -176,25 +173,6 @@ def counts(ctx: PlanContext) -> dict[str, int]:
     return found
 
 
-def hand_in_through_the_portal(stack: dict[str, str], ctx: PlanContext, task_key: str) -> None:
-    """A unit opens the link of its mail and hands in, on the rehearsal's own portal."""
-    unit = task_key.split("/")[1]
-    signer = LinkSigner(secret=SECRET, base_url="http://unused")
-    token = signer.token(
-        unit=unit,
-        task=task_key,
-        expires_on=ctx.app.clock.now().date() + timedelta(days=30),
-        plan=ctx.plan.code,
-    )
-    answer = httpx.post(
-        f"http://127.0.0.1:{stack['CCHC_STACK__PORTAL_PORT']}/t/{token}",
-        data={"content": "Đã tổ chức hội thảo trong Tuần lễ Chuyển đổi số", "nonce": "giua-chung"},
-        timeout=60,
-    )
-    assert answer.status_code == 200, answer.text
-    assert "Đã nhận kết quả" in answer.text
-
-
 def hand_in(ctx: PlanContext, stage: Stage, seq: int = 1) -> int:
     """Every unit of one stage of the activity hands in, through the service; how many."""
     with ctx.app.uow() as uow:
@@ -261,7 +239,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
 
     # Meanwhile a unit hands in its check-in on the portal; nothing can resume the dead run.
     first = min(executed)
-    hand_in_through_the_portal(stack, ctx, executed[first])
+    hand_in_through_the_portal(stack, ctx, executed[first], secret=SECRET)
     handed += 1
     assert prefect.read_flow_run(run.id).state_type.value == "RUNNING"  # a zombie
 
