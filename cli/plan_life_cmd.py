@@ -51,6 +51,7 @@ def publish(
     """
     from services.context import plan_context
     from services.prefect_adapter import runs
+    from services.prefect_adapter.publish import deploy_and_start
 
     with cli_errors():
         working, units_dir = calendar(cal), directory(units)
@@ -71,8 +72,9 @@ def publish(
                 reason=reason,
                 mailer=mailer(app, plan, units_dir),
             )
-        applied = deployments.apply(plan, working, work_pool=app.settings.stack.work_pool)
-        started = runs.start_open(plan_context(plan.code, app), now=app.clock.now())
+        applied, started = deploy_and_start(
+            plan_context(plan.code, app), work_pool=app.settings.stack.work_pool, calendar=working
+        )
         moved = {k.activity for k in done.load.created} | {
             c.key.activity for c in done.load.changes
         }

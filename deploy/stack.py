@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from deploy import setup
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.ha import ApiLayout, redis_problem
 from deploy.postgres import RehearsalDatabases, RehearsalError
@@ -241,59 +242,21 @@ class Stack:
         self._until_healthy(PrefectProbe(self.layout.server_url(port), auth), f"server-{i}")
 
     def _load_plan(self) -> None:
-        """Publish the plan of CCHC_PLAN_PATH in the database (its deployments follow once
-        the server is up)."""
-        from services.bootstrap import bootstrap
-        from services.plan_inputs import publish_configured_plan
-
-        app = bootstrap(self.settings)
-        try:
-            plan, done = publish_configured_plan(app, actor="cchc up")
-        finally:
-            app.close()
-        state = "new" if done.new_version else "unchanged"
-        self.say(f"plan {plan.code} published: version {done.version} ({state})")
+        setup.publish_plan(self.settings, self.say)
 
     def _plan_deployments(self) -> None:
-        """Every published plan's deployments on this server, from the plan's data (the
-        server's database may be new while the project's is not); activities whose window
-        is open and that never ran are started."""
-        from services.bootstrap import bootstrap
-        from services.context import plan_context, published_codes
-        from services.prefect_adapter import deployments, runs
-        from services.prefect_adapter.settings import temporary
-
         env = self.env()
-        app = bootstrap(self.settings)
-        try:
-            with temporary(api_url=self.api_url, auth_string=env["PREFECT_API_AUTH_STRING"]):
-                for code in published_codes(app):
-                    ctx = plan_context(code, app)
-                    applied = deployments.apply(
-                        ctx.plan, app.calendar, work_pool=self.settings.stack.work_pool
-                    )
-                    started = runs.start_open(ctx, now=app.clock.now())
-                    self.say(
-                        f"plan {code}: deployments {len(applied.created)} created, "
-                        f"{len(applied.updated)} updated, {len(applied.unchanged)} unchanged"
-                        + (f"; started {', '.join(started)}" if started else "")
-                    )
-        finally:
-            app.close()
+        setup.plan_deployments(
+            self.settings, self.api_url, env["PREFECT_API_AUTH_STRING"], self.say
+        )
 
     def _automations(self) -> None:
-        from domain.errors import InvalidRequest
-        from services.prefect_adapter.automations import ensure_automations
-        from services.prefect_adapter.settings import temporary
-
         env = self.env()  # the stack always has an auth string (deploy/access.py)
         auth, beat = env["PREFECT_API_AUTH_STRING"], int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"])
         try:
-            with temporary(api_url=self.api_url, auth_string=auth):
-                names = ensure_automations(self.settings, heartbeat=beat)
-        except InvalidRequest as exc:  # the workers' heartbeat is too slow for the window
+            setup.automations(self.settings, self.api_url, auth, beat, self.say)
+        except ValueError as exc:
             raise StackError(f"automations: {exc}") from None
-        self.say(f"automations {', '.join(names)} in place")
 
     def check(self) -> list[str]:
         """What does not answer (empty when all is well)."""
