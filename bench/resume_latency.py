@@ -32,6 +32,7 @@ from services.tasks import submit
 from tests.smtp_server import free_port
 
 ACTIVITY = "bulletins"
+PLAN = "2025-skhcn-quang-ngai"  # the plan `cchc up` publishes (CCHC_PLAN_PATH's default)
 GOAL_P50, GOAL_P95 = 2.0, 4.0  # seconds, submission committed → run Running
 
 
@@ -87,11 +88,16 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
     import os
 
     os.environ["CCHC_DATABASE_URL"] = settings.database_url
-    ctx = plan_context("2025-skhcn-quang-ngai")
+    ctx = plan_context(PLAN)
     from prefect.deployments import run_deployment
 
-    run = run_deployment(
-        f"propagation/{ACTIVITY}", timeout=0, as_subflow=False, parameters={"activity": ACTIVITY}
+    from services.prefect_adapter.deployments import full_name
+
+    run = run_deployment(  # the plan's own deployment of the activity, made from its data
+        full_name(PLAN, ACTIVITY),
+        timeout=0,
+        as_subflow=False,
+        parameters={"activity": ACTIVITY, "plan": PLAN, "year": ctx.plan.year},
     )
     first_gate = wait_for(run.id, {"Suspended"})
     order: list[tuple[Stage, int, str]] = [(Stage.PLAN, 1, "CDS")]
