@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -13,11 +13,9 @@ from deploy.ha import ApiLayout, LayoutError
 from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.stack import Stack, StackError
 
-
-def up(
-    check: bool = typer.Option(False, "--check", help="Start, verify each part, stop."),
-    postgres: str | None = typer.Option(
-        None,
+PostgresOption = Annotated[
+    str | None,
+    typer.Option(
         "--postgres",
         metavar="URL",
         help=(
@@ -27,23 +25,37 @@ def up(
             "Overrides CCHC_DATABASE_URL for every process of the stack."
         ),
     ),
-    workers: int = typer.Option(
-        1, "--workers", min=1, help="Process workers on the work pool, named HOSTNAME-1…N."
-    ),
-    redis: str | None = typer.Option(
-        None,
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option("--workers", min=1, help="Process workers on the work pool, named HOSTNAME-1…N."),
+]
+RedisOption = Annotated[
+    str | None,
+    typer.Option(
         "--redis",
         metavar="URL",
         help="Redis for several API servers (redis://127.0.0.1:6379/0): messaging, event "
         "ordering, leases, the docket.",
     ),
-    api_servers: int = typer.Option(
-        1,
+]
+ApiServersOption = Annotated[
+    int,
+    typer.Option(
         "--api-servers",
         min=1,
         help="Prefect API servers (2 or more: with --postgres and --redis, the services apart, "
         "a round-robin proxy on the API port).",
     ),
+]
+
+
+def up(
+    check: bool = typer.Option(False, "--check", help="Start, verify each part, stop."),
+    postgres: PostgresOption = None,
+    workers: WorkersOption = 1,
+    redis: RedisOption = None,
+    api_servers: ApiServersOption = 1,
 ) -> None:
     """Start the Prefect server (UI on 127.0.0.1:4200), the deployments, the workers and the sink.
 
