@@ -26,6 +26,11 @@ class Notice:
     def idempotency_key(self) -> str:
         return f"{self.task}:{self.kind.value}:{self.rung}"
 
+    @property
+    def reaches_head(self) -> bool:
+        """The unit head is addressed (a chase copies the head): its mail links the unit's page."""
+        return Audience.UNIT_HEAD in (*self.to, *self.cc)
+
 
 def rung_date(due_on: date, rung: Rung, calendar: WorkingCalendar) -> date:
     """The working day a rung falls on, counted in working days from the due day."""

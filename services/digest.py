@@ -100,7 +100,7 @@ def _build(
 
 def _to_head(items: Iterable[Fired]) -> bool:
     """A chase among the rungs: the head is addressed and gets the unit's page."""
-    return any(Audience.UNIT_HEAD in (*i.notice.to, *i.notice.cc) for i in items)
+    return any(i.notice.reaches_head for i in items)
 
 
 def _group(item: Fired, days_left: int) -> str:

@@ -128,7 +128,7 @@ def _single(uow: UnitOfWork, mailer: Mailer, item: Fired, *, now: datetime) -> N
     task, notice, today = item.task, item.notice, local_date(now)
     days_left = mailer.calendar.working_days_until(today, task.due_on)
     extra = {"lead": reminder_lead(days_left)}
-    if Audience.UNIT_HEAD in (*notice.to, *notice.cc):  # the head follows the unit's page
+    if notice.reaches_head:  # the head follows the unit's page
         extra["head_link"] = mailer.head_link(task.key.unit, today=today)
     enqueue_task_mail(
         uow,
