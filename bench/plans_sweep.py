@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +31,7 @@ import yaml
 from sqlalchemy import delete, event, insert, select, text
 
 from bench.results import record
-from bench.sweep_scale import (
+from bench.sweep_data import (
     DAY,
     INDEX,
     NOW,
@@ -40,7 +39,8 @@ from bench.sweep_scale import (
     STAMP,
     World,
     database,
-    postgres_problem,
+    each_engine,
+    explain_sql,
     settings_for,
     task_row,
     unit_row,
@@ -163,11 +163,7 @@ def explain_due_read(app: App, codes: list[str]) -> list[str]:
     with app.engine.begin() as conn:
         conn.execute(delete(NoticeRow))
         conn.execute(delete(OutboxRow))
-        if conn.dialect.name == "sqlite":
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-            return [str(row[-1]) for row in rows]
-        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
-        return [str(row[0]) for row in rows]
+    return explain_sql(app.engine, statement, parameters)
 
 
 @dataclass
@@ -230,13 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     w = world(args.units)
     print(f"P7 sweep on {DAY} over {args.plans} published plans, {args.open:,} open tasks")
-    problem = postgres_problem(args.postgres)
-    if problem:
-        print(f"  PostgreSQL {problem}: SQLite only")
-    results: dict[str, EngineResult] = {}
-    with tempfile.TemporaryDirectory(prefix="cchc-p7-") as tmp:
-        for engine in ["sqlite"] + ([] if problem else ["postgres"]):
-            results[engine] = measure(engine, args, w, Path(tmp))
+    results, problem = each_engine(args, "cchc-p7-", lambda e, folder: measure(e, args, w, folder))
     report(results, args, problem)
 
 
