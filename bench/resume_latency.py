@@ -11,6 +11,8 @@ Usage: python -m bench.resume_latency [--submissions 20]
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import statistics
 import tempfile
 import time
@@ -85,8 +87,6 @@ def main() -> None:
 
 
 def measure(settings: Settings, stack: Stack, count: int) -> None:
-    import os
-
     os.environ["CCHC_DATABASE_URL"] = settings.database_url
     ctx = plan_context(PLAN)
     from prefect.deployments import run_deployment
@@ -105,6 +105,7 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
     for seq in (1, 2, 3):
         order += [(Stage.EXECUTE, seq, u) for u in ["CDS", *helpers]]
     to_resuming: list[float] = []
+    to_pending: list[float] = []
     to_running: list[float] = []
     replays: list[float] = []
     for stage, seq, unit in order[:count]:
@@ -123,10 +124,13 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
         prefect_runs.resume(run.id)
         wait_for(run.id, {"Resuming", "Pending", "Running"})
         to_resuming.append(time.perf_counter() - started)
+        wait_for(run.id, {"Pending", "Running", "Completed", "Suspended"})
+        to_pending.append(time.perf_counter() - started)
         wait_for(run.id, {"Running", "Completed", "Suspended"})
         to_running.append(time.perf_counter() - started)
         replays.append(wait_for(run.id, {"Suspended", "Completed"}))
     empty_run = run_empty(stack)
+    load = api_load(stack)
     p50, p95 = statistics.median(to_running), percentile(to_running, 0.95)
     entry = record(
         "P6",
@@ -137,10 +141,13 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
         met=p50 <= GOAL_P50 and p95 <= GOAL_P95,
         p95=round(p95, 3),
         resuming_p50=round(statistics.median(to_resuming), 3),
+        pending_p50=round(statistics.median(to_pending), 3),
         first_gate_s=round(first_gate, 3),
         submissions=len(to_running),
         replay_to_next_gate_p50_s=round(statistics.median(replays), 3),
         baseline_what="an empty flow run, submitted to the same worker, to Completed",
+        to_running_s=sorted(round(t, 3) for t in to_running),
+        **load,
     )
     print(f"{'figure':<58}{'value':>10}{'baseline':>10}{'ratio':>8}")
     print(
@@ -149,12 +156,65 @@ def measure(settings: Settings, stack: Stack, count: int) -> None:
     )
     print(
         f"   p95 {p95:.2f} s; → Resuming p50 {statistics.median(to_resuming):.3f} s; "
+        f"→ Pending (a worker took it) p50 {statistics.median(to_pending):.3f} s; "
         f"first gate reached {first_gate:.1f} s after the run was created"
+    )
+    print(
+        f"   the workers' polls ({load['worker_polls_per_minute']}/min): Prefect server "
+        f"{load['server_cpu_pct_polled']:.1f}% of a core while idle, "
+        f"{load['server_cpu_pct_unpolled']:.1f}% with the workers stopped"
     )
     print(
         f"   per stage: Running → body replayed → next gate, p50 "
         f"{statistics.median(replays):.2f} s (an empty run end to end: {empty_run:.2f} s)"
     )
+
+
+def cpu_seconds(root: int) -> float:
+    """User and system CPU time of process `root` and its descendants, from /proc."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
+    tree: set[int] = set()
+    grown = {root}
+    while grown - tree:  # add children until no process is new
+        tree |= grown
+        grown = tree | {pid for pid, (ppid, _) in stats.items() if ppid in tree}
+    ticks = sum(stats[pid][1] for pid in tree if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def api_load(stack: Stack, seconds: float = 20) -> dict[str, Any]:
+    """What the workers' polling costs the API: the server's CPU over an idle window with
+    the workers polling, and over the same window with them stopped (SIGSTOP)."""
+    server = next(p for name, p in stack.processes.items() if name.startswith("server"))
+    workers = [p for name, p in stack.processes.items() if name.startswith("worker")]
+
+    def share() -> float:
+        before = cpu_seconds(server.pid)
+        time.sleep(seconds)
+        return round(100 * (cpu_seconds(server.pid) - before) / seconds, 2)
+
+    polled = share()
+    for worker in workers:
+        worker.send_signal(signal.SIGSTOP)
+    try:
+        unpolled = share()
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGCONT)
+    poll = float(stack.env()["PREFECT_WORKER_QUERY_SECONDS"])
+    return {
+        "worker_poll_seconds": poll,
+        "worker_polls_per_minute": round(len(workers) * 60 / poll),
+        "server_cpu_pct_polled": polled,
+        "server_cpu_pct_unpolled": unpolled,
+    }
 
 
 def run_empty(stack: Stack) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from deploy import setup
+from deploy import setup, warm
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.ha import ApiLayout, redis_problem
 from deploy.postgres import RehearsalDatabases, RehearsalError
@@ -29,6 +30,7 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 CCHC = str(Path(sys.executable).with_name("cchc"))
+POLL_SECONDS = 0.5  # how often a worker asks for runs: a resumed run waits half of it on average
 
 
 class StackError(RuntimeError):
@@ -87,7 +89,8 @@ class Stack:
             "PREFECT_SERVER_API_HOST": s.host,
             "PREFECT_SERVER_API_PORT": str(s.prefect_port),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PREFECT_WORKER_QUERY_SECONDS": str(POLL_SECONDS),
+            "CCHC_WARM_SOCKET": str(self.home / warm.SOCKET),
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "CCHC_HOME": str(ROOT),
         }
@@ -128,13 +131,13 @@ class Stack:
         self._load_plan()
         self._sink()
         self._server()
-        self._run(
-            "work pool",
-            [PREFECT, "work-pool", "create", s.stack.work_pool, "--type", "process", "--overwrite"],
-        )
+        self._pool()
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
         self._plan_deployments()
         self._automations()
+        self._spawn(
+            "warm", [sys.executable, "-m", "deploy.warm", "--socket", str(self.home / warm.SOCKET)]
+        )
         for i, name in enumerate(self.worker_names, start=1):
             self._spawn(
                 f"worker-{i}",
@@ -157,6 +160,14 @@ class Stack:
             f'in another shell: export PREFECT_API_URL={self.api_url} PREFECT_API_AUTH_STRING="'
             f'{string}"'
         )
+
+    def _pool(self) -> None:
+        """The process pool, its runs started by deploy/warm_start.py (deploy/warm.py)."""
+        template = self.home / "pool-template.json"
+        template.write_text(json.dumps(warm.pool_template()))
+        pool = self.settings.stack.work_pool
+        args = ["--type", "process", "--base-job-template", str(template), "--overwrite"]
+        self._run("work pool", [PREFECT, "work-pool", "create", pool, *args])
 
     def _databases(self) -> None:
         if self.postgres is not None:
@@ -300,7 +311,7 @@ class Stack:
 
     def _workers_problem(self) -> str | None:
         for name, process in self.processes.items():
-            if name.startswith("worker") and process.poll() is not None:
+            if name.startswith(("worker", "warm")) and process.poll() is not None:
                 return f"{name} exited with {process.returncode}"
         pool = self.settings.stack.work_pool
         try:
@@ -323,7 +334,7 @@ class Stack:
         return []
 
     def stop(self) -> None:
-        workers = sorted(name for name in self.processes if name.startswith("worker"))
+        workers = sorted(name for name in self.processes if name.startswith(("worker", "warm")))
         servers = sorted(name for name in self.processes if name.startswith("server"))
         for group in (["portal"], workers, ["proxy"], ["services"], servers, ["sink"]):
             running = [self.processes.pop(name) for name in group if name in self.processes]

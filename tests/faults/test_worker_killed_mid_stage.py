@@ -12,6 +12,7 @@ outbox table (as a long transaction elsewhere would), so the stage's first INSER
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -113,10 +114,22 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
-def kill_worker_of(run: Any) -> list[int]:
-    """SIGKILL the worker that runs `run`, then every process under it (the run's own):
-    nobody is left to tell Prefect that the run ended."""
+def warm_process_of(run: Any, home: Path) -> int:
+    """The pid the warm process (deploy/warm.py) forked last for `run`: the run's own."""
+    forks = re.findall(
+        rf"warm: flow run {run.id} in process (\d+)", (home / "warm.log").read_text()
+    )
+    assert forks, f"run {run.id} was not started warm"
+    return int(forks[-1])
+
+
+def kill_worker_of(run: Any, home: Path) -> list[int]:
+    """SIGKILL the worker that runs `run`, then every process under it (the starter it ran
+    for the run): nobody is left to tell Prefect that the run ended. The run's own process,
+    forked by the warm process, dies with its starter."""
     pid = int(str(run.infrastructure_pid).rsplit(":", 1)[-1])
+    own = warm_process_of(run, home)
+    assert Path(f"/proc/{own}").exists()
     worker = pid
     while b"worker" not in Path(f"/proc/{worker}/cmdline").read_bytes():
         worker = parent(worker)
@@ -124,7 +137,18 @@ def kill_worker_of(run: Any) -> list[int]:
     assert pid in tree
     for victim in tree:  # the worker first: it would report its child's death
         os.kill(victim, signal.SIGKILL)
-    return tree
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{own}").exists() and b"Z" not in stat_state(own):
+        assert time.monotonic() < deadline, f"the run's process {own} outlived its starter"
+        time.sleep(0.05)
+    return [*tree, own]
+
+
+def stat_state(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return b"Z"
 
 
 def assigned(ctx: PlanContext) -> list[int]:
@@ -232,7 +256,7 @@ def test_a_run_killed_inside_a_stage_is_crashed_run_again_and_adds_nothing_twice
             assert time.monotonic() < deadline, "the run never reached the check-in's mails"
             time.sleep(0.5)
         inside = wait_for(prefect, run.id, "RUNNING", 5)
-        killed = kill_worker_of(inside)
+        killed = kill_worker_of(inside, Path(stack["CCHC_STACK__PREFECT_HOME"]))
         killed_at = time.monotonic()
         holder.rollback()  # the lock goes; the dead run's half-done insert is rolled back
     assert sorted(assigned(ctx)) == sorted(planned)  # some of the run's mails, not all
