@@ -17,11 +17,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from deploy import setup, warm
+from deploy import setup
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.ha import ApiLayout, redis_problem
 from deploy.postgres import RehearsalDatabases, RehearsalError
 from deploy.probes import expected_deployments, http_problem, smtp_problem
+from services.prefect_adapter import warm
 from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
 from services.prefect_adapter.settings import HEARTBEAT_SECONDS
 from services.settings import Settings
@@ -136,7 +137,14 @@ class Stack:
         self._plan_deployments()
         self._automations()
         self._spawn(
-            "warm", [sys.executable, "-m", "deploy.warm", "--socket", str(self.home / warm.SOCKET)]
+            "warm",
+            [
+                sys.executable,
+                "-m",
+                "services.prefect_adapter.warm",
+                "--socket",
+                str(self.home / warm.SOCKET),
+            ],
         )
         for i, name in enumerate(self.worker_names, start=1):
             self._spawn(
@@ -162,7 +170,7 @@ class Stack:
         )
 
     def _pool(self) -> None:
-        """The process pool, its runs started by deploy/warm_start.py (deploy/warm.py)."""
+        """The process pool, its runs started warm (services/prefect_adapter/warm.py)."""
         template = self.home / "pool-template.json"
         template.write_text(json.dumps(warm.pool_template()))
         pool = self.settings.stack.work_pool

@@ -115,7 +115,7 @@ def process_tree(root: int) -> list[int]:
 
 
 def warm_process_of(run: Any, home: Path) -> int:
-    """The pid the warm process (deploy/warm.py) forked last for `run`: the run's own."""
+    """The pid the warm process (prefect_adapter/warm.py) forked last for `run`: its own."""
     forks = re.findall(
         rf"warm: flow run {run.id} in process (\d+)", (home / "warm.log").read_text()
     )

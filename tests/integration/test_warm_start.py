@@ -1,7 +1,8 @@
-"""Warm starts (deploy/warm.py, deploy/warm_start.py): a real warm process on a Unix socket and
-real starters as the process worker runs them. The flow runs here never reach an API (one that
-is not valid, one whose API never answers), which is enough to see what the starter passes on:
-streams, environment, exit code, signals; the stack's fault tests run whole flows through it."""
+"""Warm starts (services/prefect_adapter/warm.py and warm_start.py): a real warm process on a
+Unix socket and real starters as the process worker runs them. The flow runs here never
+reach an API (one that is not valid, one whose API never answers), which is enough to see
+what the starter passes on: streams, environment, exit code, signals; the stack's fault tests
+run whole flows through it."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from deploy import warm
+from services.prefect_adapter import warm
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTER = [sys.executable, "-S", "-E", str(ROOT / "deploy" / "warm_start.py")]
+STARTER = [sys.executable, "-S", "-E", str(ROOT / "services" / "prefect_adapter" / "warm_start.py")]
 FORKED = re.compile(r"warm: flow run (\S+) in process (\d+)")
 
 
@@ -42,7 +43,7 @@ def warm_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     path, log = home / warm.SOCKET, home / "warm.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "deploy.warm", "--socket", str(path)],
+            [sys.executable, "-m", "services.prefect_adapter.warm", "--socket", str(path)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -3,11 +3,12 @@
 A process worker starts every flow run (and every resumed one) as a new interpreter that
 imports Prefect and our flows before it can say Running: about 2.6 s on two cores, most of
 a human gate's resume. This small program is the pool's `command` instead
-(`python -S -E deploy/warm_start.py`, stdlib only, a few milliseconds to start): it hands
-its standard streams, environment, arguments and working directory to the warm process
-(deploy/warm.py, whose socket CCHC_WARM_SOCKET names), which forks a child with everything
-already imported to run the flow, and then stands in for that child: its exit code is this
-program's, and SIGTERM, SIGINT and SIGHUP sent here (a cancellation) are passed on to it.
+(`python -S -E services/prefect_adapter/warm_start.py`, stdlib only, milliseconds to
+start): it hands its standard streams, environment, arguments and working directory to the
+warm process (warm.py here, whose socket CCHC_WARM_SOCKET names), which forks a child with
+everything already imported to run the flow, and then stands in for that child: its exit
+code is this program's, and SIGTERM, SIGINT and SIGHUP sent here (a cancellation) are
+passed on to it.
 
 When no warm process answers, it replaces itself with `python -m prefect.engine`, the
 command the worker would have run: a missing warm process costs time, never a run.

@@ -1,12 +1,13 @@
 """The warm process: flow runs forked from an interpreter that has already imported them.
 
-`python -m deploy.warm --socket PATH` imports Prefect's engine and every module of flows/,
-then listens on a Unix socket. Each connection is a flow run that deploy/warm_start.py (the
-work pool's command) was asked to start: the warm process forks, and the child takes the
-starter's standard streams, environment, arguments and working directory, refreshes
-Prefect's settings and logging from that environment, sends its pid, runs `prefect.engine`
-as `python -m prefect.engine` would, and sends its exit code. If the starter is killed outright
-(SIGKILL), the child is killed with it: the starter stands for the run's process.
+`python -m services.prefect_adapter.warm --socket PATH` imports Prefect's engine and the
+flow modules the deployments' entrypoints name, then listens on a Unix socket. Each
+connection is a flow run that warm_start.py (the work pool's command) was asked to start:
+the warm process forks, and the child takes the starter's standard streams, environment,
+arguments and working directory, refreshes Prefect's settings and logging from that
+environment, sends its pid, runs `prefect.engine` as `python -m prefect.engine` would, and
+sends its exit code. If the starter is killed outright (SIGKILL), the child is killed with
+it: the starter stands for the run's process.
 
 Forking is only safe from a process with one thread, so the warm process checks that after
 its imports and refuses to start otherwise (the starters then start cold). It holds no state:
@@ -21,7 +22,6 @@ import contextlib
 import importlib
 import json
 import os
-import pkgutil
 import runpy
 import signal
 import socket
@@ -31,14 +31,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from deploy.warm_start import HEADER
+import yaml
+
+from services.prefect_adapter.warm_start import HEADER
 
 PRELOAD = ("prefect.engine", "prefect.flow_engine", "prefect.deployments.steps")
 SOCKET = "warm.sock"  # in the stack's Prefect home
 
 
 def pool_template() -> dict[str, Any]:
-    """The process pool's base job template with deploy/warm_start.py as its command."""
+    """The process pool's base job template with warm_start.py as its command."""
     from prefect.workers.process import ProcessWorker
 
     template = ProcessWorker.get_default_base_job_template()
@@ -48,11 +50,19 @@ def pool_template() -> dict[str, Any]:
     return template
 
 
+def entrypoint_modules() -> list[str]:
+    """The modules the deployments' entrypoints name (prefect.yaml's and every plan's)."""
+    from services.prefect_adapter.deployments import PROPAGATION, ROOT, YEAR_END_REPORT
+
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    paths = [d["entrypoint"] for d in declared["deployments"]]
+    paths += [PROPAGATION[1], YEAR_END_REPORT[1]]
+    return sorted({p.split(":")[0].removesuffix(".py").replace("/", ".") for p in paths})
+
+
 def preload() -> list[str]:
     """Import what every flow run imports; the names of the modules imported."""
-    import flows
-
-    names = [*PRELOAD, *(f"flows.{m.name}" for m in pkgutil.iter_modules(flows.__path__))]
+    names = [*PRELOAD, *entrypoint_modules()]
     for name in names:
         importlib.import_module(name)
     return names
