@@ -136,16 +136,7 @@ class Stack:
         self._run("deployments", [PREFECT, "--no-prompt", "deploy", "--all"])
         self._plan_deployments()
         self._automations()
-        self._spawn(
-            "warm",
-            [
-                sys.executable,
-                "-m",
-                "services.prefect_adapter.warm",
-                "--socket",
-                str(self.home / warm.SOCKET),
-            ],
-        )
+        self._spawn("warm", warm.command(self.home / warm.SOCKET))
         for i, name in enumerate(self.worker_names, start=1):
             self._spawn(
                 f"worker-{i}",

@@ -39,6 +39,11 @@ PRELOAD = ("prefect.engine", "prefect.flow_engine", "prefect.deployments.steps")
 SOCKET = "warm.sock"  # in the stack's Prefect home
 
 
+def command(path: Path) -> list[str]:
+    """The warm process's command line, listening on `path`."""
+    return [sys.executable, "-m", "services.prefect_adapter.warm", "--socket", str(path)]
+
+
 def pool_template() -> dict[str, Any]:
     """The process pool's base job template with warm_start.py as its command."""
     from prefect.workers.process import ProcessWorker

@@ -43,7 +43,7 @@ def warm_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     path, log = home / warm.SOCKET, home / "warm.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.prefect_adapter.warm", "--socket", str(path)],
+            warm.command(path),
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
