@@ -36,6 +36,7 @@ from storage.tables import OutboxRow, SubmissionRow, TaskRow
 from storage.uow import session_of
 from tests.conftest import PLAN_CODE
 from tests.faults.kit import hand_in_everything, hand_in_through_the_portal
+from tests.processes import alive, gone
 
 pytestmark = pytest.mark.postgres
 ACTIVITY = "science-digital-events"  # plan: 3 leads; execute, evidence, report: 7 units each
@@ -129,7 +130,7 @@ def kill_worker_of(run: Any, home: Path) -> list[int]:
     forked by the warm process, dies with its starter."""
     pid = int(str(run.infrastructure_pid).rsplit(":", 1)[-1])
     own = warm_process_of(run, home)
-    assert Path(f"/proc/{own}").exists()
+    assert alive(own)
     worker = pid
     while b"worker" not in Path(f"/proc/{worker}/cmdline").read_bytes():
         worker = parent(worker)
@@ -137,18 +138,8 @@ def kill_worker_of(run: Any, home: Path) -> list[int]:
     assert pid in tree
     for victim in tree:  # the worker first: it would report its child's death
         os.kill(victim, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{own}").exists() and b"Z" not in stat_state(own):
-        assert time.monotonic() < deadline, f"the run's process {own} outlived its starter"
-        time.sleep(0.05)
+    assert gone(own), f"the run's process {own} outlived its starter"
     return [*tree, own]
-
-
-def stat_state(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return b"Z"
 
 
 def assigned(ctx: PlanContext) -> list[int]:

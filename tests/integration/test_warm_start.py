@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from services.prefect_adapter import warm
+from tests.processes import alive, gone
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = [sys.executable, "-S", "-E", str(ROOT / "services" / "prefect_adapter" / "warm_start.py")]
@@ -74,23 +75,6 @@ def forked(log: Path, run: str, timeout: float = 30) -> int:
                 return int(pid)
         time.sleep(0.05)
     raise AssertionError(f"no fork for {run}:\n{log.read_text()}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def gone(pid: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_the_pool_runs_its_flows_through_the_starter() -> None:
