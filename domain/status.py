@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
-from domain.clock import as_utc, local_date
+from domain.clock import as_utc, end_of_day, local_date
+from domain.policy import Stage
 from domain.task import DONE_STATES, Task, TaskState
 
 
@@ -28,14 +30,28 @@ NOT_OPEN_VI = "Chưa đến thời gian thực hiện"  # a task whose window ha
 CANCELLED_VI = "Đã hủy"
 
 
-def bucket(task: Task, now: datetime) -> Bucket | None:
+class Standing(NamedTuple):
+    """What a task's bucket depends on, with the cell it fills in a status table: the table
+    of an activity reads this for every unit on every pass, not whole tasks."""
+
+    unit: str
+    stage: Stage
+    seq: int
+    state: TaskState
+    opens_on: date
+    due_on: date
+    submitted_at: datetime | None
+
+
+def bucket(task: Task | Standing, now: datetime) -> Bucket | None:
     """The task's bucket at `now`; None when cancelled or not yet opened."""
     now = as_utc(now)
     if task.state is TaskState.CANCELLED or local_date(now) < task.opens_on:
         return None
+    due_at = end_of_day(task.due_on)
     if task.state in DONE_STATES and task.submitted_at is not None:
-        return Bucket.DONE_ON_TIME if task.submitted_at < task.due_at else Bucket.DONE_LATE
-    return Bucket.IN_PROGRESS if now < task.due_at else Bucket.OVERDUE
+        return Bucket.DONE_ON_TIME if task.submitted_at < due_at else Bucket.DONE_LATE
+    return Bucket.IN_PROGRESS if now < due_at else Bucket.OVERDUE
 
 
 def tally(tasks: Iterable[Task], now: datetime) -> Counter[Bucket]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar, Event
 
 from domain.mail import Attachment
 
 
+@lru_cache(maxsize=4096)  # a batch mail carries the same events again as tasks join it
 def due_date_event(
     *,
     uid: str,

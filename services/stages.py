@@ -77,15 +77,14 @@ def status_table(ctx: PlanContext, activity: str, *, now: datetime) -> list[dict
     names = {u.code: u.name for u in ctx.directory.units}
     columns = {(s.stage, s.seq): _column(s.stage, s.seq, s.due_on) for s in slots(ctx, activity)}
     with ctx.app.uow() as uow:
-        tasks = uow.tasks.of_activity(plan=ctx.plan.code, activity=activity)
+        tasks = uow.tasks.standings(plan=ctx.plan.code, activity=activity)
     cells: dict[str, dict[str, str]] = {}
     for task in tasks:
-        key = task.key
-        column = columns.get((key.stage, key.seq)) or columns.setdefault(
-            (key.stage, key.seq), _column(key.stage, key.seq, task.due_on)
+        column = columns.get((task.stage, task.seq)) or columns.setdefault(
+            (task.stage, task.seq), _column(task.stage, task.seq, task.due_on)
         )
         found = bucket(task, now)
-        cells.setdefault(key.unit, {})[column] = (
+        cells.setdefault(task.unit, {})[column] = (
             BUCKET_LABELS_VI[found]
             if found
             else (CANCELLED_VI if task.state is TaskState.CANCELLED else NOT_OPEN_VI)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from domain.errors import NotFound
 from domain.policy import Role, Stage
 from domain.records import PLAN_ORIGIN, StoredTask
+from domain.status import Standing
 from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
 from storage.tables import ActivityRow, PlanRow, TaskRow, UnitRow
 
@@ -150,13 +151,30 @@ class TaskRepository:
         )
         return [(unit, TaskState(state)) for unit, state in self.session.execute(query)]
 
-    def of_activity(self, *, plan: str, activity: str) -> list[Task]:
+    def standings(self, *, plan: str, activity: str) -> list[Standing]:
+        """Every task of an activity as its status table needs it, in row order: the
+        columns a bucket depends on, read as plain values (a table of a thousand units is
+        drawn on every pass of the activity's run)."""
         query = (
-            _task_values()
+            select(
+                UnitRow.code,
+                TaskRow.stage,
+                TaskRow.seq,
+                TaskRow.state,
+                TaskRow.opens_on,
+                TaskRow.due_on,
+                TaskRow.submitted_at,
+            )
+            .join(UnitRow, TaskRow.unit_id == UnitRow.id)
+            .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
             .join(PlanRow, TaskRow.plan_id == PlanRow.id)
             .where(PlanRow.code == plan, ActivityRow.code == activity)
+            .order_by(TaskRow.id)
         )
-        return self._rows(query.order_by(TaskRow.id))
+        return [
+            Standing(unit, _STAGES[stage], seq, _STATES[state], opens, due, submitted)
+            for unit, stage, seq, state, opens, due, submitted in self.session.execute(query)
+        ]
 
     def by_id(self, task_id: int) -> StoredTask | None:
         found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()

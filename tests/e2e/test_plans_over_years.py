@@ -174,7 +174,7 @@ def test_two_plans_side_by_side_with_their_deployments_runs_sweep_and_mails(
         # and their mails queued.
         propagation("bulletins", code, year, datetime(year, 1, 2, 8, tzinfo=LOCAL_TZ), "return")
     with office.app.uow() as uow:  # the morning 2026's first stage falls due
-        due = min(t.due_on for t in uow.tasks.of_activity(plan=office.new, activity="bulletins"))
+        due = min(t.due_on for t in uow.tasks.standings(plan=office.new, activity="bulletins"))
     swept = deadline_sweep(now=datetime.combine(due, time(7, 30), tzinfo=LOCAL_TZ))
     assert set(swept["plans"]) == {office.old, office.new}  # one pass, every published plan
     assert swept["plans"][office.new]["notices"]["reminders"] > 0  # its T0 reminders

@@ -27,6 +27,7 @@ from domain.records import (
 )
 from domain.report_draft import ReportDraft
 from domain.sessions import OfficeSession
+from domain.status import Standing
 from domain.task import ACTIVE_STATES, Task, TaskKey, TaskState
 from domain.units import Recipient, Unit
 
@@ -56,6 +57,7 @@ class Store:
     activities: set[tuple[str, str]] = field(default_factory=set)
     states: dict[str, PlanState] = field(default_factory=dict)
     versions: dict[str, tuple[PlanVersion, ...]] = field(default_factory=dict)
+    version_documents: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     units: dict[str, tuple[dict[str, Any], bool]] = field(default_factory=dict)
     tasks: dict[int, tuple[str, StoredTask]] = field(default_factory=dict)  # id → (plan, task)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -126,10 +128,15 @@ class FakePlans(Repo):
     def versions(self, code: str) -> list[PlanVersion]:
         return list(self.s.versions.get(code, ()))
 
+    def version_document(self, code: str, number: int) -> dict[str, Any] | None:
+        found = self.s.version_documents.get((code, number))
+        return dict(found) if found is not None else None
+
     def add_version(self, code: str, version: PlanVersion) -> None:
         if code not in self.s.plans:
             raise NotFound(f"plan {code!r}")
         self.s.versions[code] = (*self.s.versions.get(code, ()), version)
+        self.s.version_documents[code, version.number] = dict(self.s.plans[code][1])
         self.s.states[code] = PlanState.PUBLISHED
 
     def save_activity(
@@ -225,8 +232,12 @@ class FakeTasks(Repo):
         found = self.slot(plan=plan, activity=activity, stage=stage, seq=seq)
         return [(t.key.unit, t.state) for _id, t in found]
 
-    def of_activity(self, *, plan: str, activity: str) -> list[Task]:
-        return [t.task for t in self._of(plan) if t.task.key.activity == activity]
+    def standings(self, *, plan: str, activity: str) -> list[Standing]:
+        return [
+            Standing(k.unit, k.stage, k.seq, t.state, t.opens_on, t.due_on, t.submitted_at)
+            for t in (s.task for s in self._of(plan))
+            if (k := t.key).activity == activity
+        ]
 
     def by_id(self, task_id: int) -> StoredTask | None:
         found = self.s.tasks.get(task_id)
