@@ -13,18 +13,20 @@ if TYPE_CHECKING:
     from services.settings import Settings
 
 MARKS = {True: "✓", False: "✗", None: "–"}
+WARNING = "!"
 
 
 def doctor() -> None:
     """Check the database, its migrations, the Prefect API, the work pool and its workers, the
     deployments of prefect.yaml, the SMTP server, the portal, LibreOffice (which turns the
-    year-end report into PDF) and the signing certificate (CCHC_SIGNING__P12_PATH: usable
-    today; none configured is skipped, the PDF then goes unsigned); print a fix for each
-    failure.
+    year-end report into PDF), the signing certificate (CCHC_SIGNING__P12_PATH: usable
+    today; none configured is skipped, the PDF then goes unsigned) and the age of the newest
+    nightly backup in CCHC_BACKUP__DIR (a warning, "!", when there is none or it is older
+    than two days); print a fix for each failure.
 
     Reads the settings every command reads: CCHC_*, PREFECT_API_URL, the Prefect profile.
 
-    Exit 0 when every check passes or does not apply, 1 otherwise.
+    Exit 0 when every check passes, does not apply or only warns, 1 otherwise.
 
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api cchc doctor
     """
@@ -35,13 +37,17 @@ def doctor() -> None:
     found = settings()
     checks = [*diagnose(found, api_url=api_url, auth=auth), libreoffice(), certificate(found)]
     for check in checks:
-        out.print(f"{MARKS[check.ok]} {check.name}: {check.detail}", markup=False, highlight=False)
+        mark = WARNING if check.warning else MARKS[check.ok]
+        out.print(f"{mark} {check.name}: {check.detail}", markup=False, highlight=False)
         if check.fix:
             out.print(f"    fix: {check.fix}", markup=False, highlight=False)
     failed = sum(check.ok is False for check in checks)
     passed = sum(check.ok is True for check in checks)
-    skipped = len(checks) - failed - passed
-    out.print(f"{passed} passed, {failed} failed, {skipped} skipped", markup=False, highlight=False)
+    warned = sum(check.warning for check in checks)
+    skipped = len(checks) - failed - passed - warned
+    summary = f"{passed} passed, {failed} failed, {skipped} skipped"
+    summary += f", {warned} warning{'s' * (warned > 1)}" if warned else ""
+    out.print(summary, markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
 

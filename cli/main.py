@@ -10,6 +10,7 @@ from cli import (
     db_cmd,
     flow_cmd,
     mail_cmd,
+    plan_archive_cmd,
     plan_cmd,
     plan_diff_cmd,
     plan_life_cmd,
@@ -19,6 +20,7 @@ from cli import (
     report_final_cmd,
     units_cmd,
 )
+from cli.backup_cmd import backup, restore
 from cli.demo_cmd import demo
 from cli.doctor_cmd import doctor
 from cli.portal_cmd import hash_password, portal
@@ -50,6 +52,7 @@ plan_cmd.app.command("next-year")(plan_year_cmd.next_year)
 plan_cmd.app.command("publish")(plan_life_cmd.publish)
 plan_cmd.app.command("list")(plan_life_cmd.list_)
 plan_cmd.app.command("close")(plan_life_cmd.close)
+plan_cmd.app.command("archive")(plan_archive_cmd.archive)
 plan_cmd.app.command("diff")(plan_diff_cmd.diff)
 report_cmd.app.command("finalize")(report_final_cmd.finalize)
 report_cmd.app.command("upload")(report_final_cmd.upload)
@@ -58,6 +61,8 @@ app.command("up")(up)
 app.command("doctor")(doctor)
 app.command("portal")(portal)
 app.command("hash-password")(hash_password)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 if __name__ == "__main__":

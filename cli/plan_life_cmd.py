@@ -17,6 +17,7 @@ from cli.common import (
     out,
     settings,
 )
+from cli.plan_archive_cmd import archive_hint
 from documents.plans.files import load_plan
 from domain.calendar import WorkingCalendar
 from domain.clock import local_date
@@ -177,7 +178,8 @@ def list_() -> None:
 
 def close(code: str, reason: str = ReasonOption) -> None:
     """Close a plan: its deployments' schedules removed, its waiting runs cancelled with a
-    message; nothing is deleted, its report and history stay readable.
+    message; nothing is deleted, its report and history stay readable. It then prints the
+    `cchc plan archive` command that files the year's record.
 
     Example: cchc plan close CODE --reason "Đã gửi báo cáo năm" (CODE as cchc plan list shows it)
     """
@@ -195,6 +197,7 @@ def close(code: str, reason: str = ReasonOption) -> None:
         "cancelled",
         highlight=False,
     )
+    out.print(f"to file the year's record: {archive_hint(code)}", highlight=False)
 
 
 def _close_stored(app: App, code: str, reason: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from deploy.probes import PREFECT_YAML, expected_deployments, http_problem, smtp_problem
+from services.backup_rotation import newest
 from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
 from services.settings import Settings
 from storage.db import Engine, make_engine
@@ -21,12 +23,14 @@ DEV_SECRET = "dev-only-change-me"  # services.settings' default: fine on loopbac
 
 @dataclass(frozen=True)
 class Check:
-    """One verdict: ok True (passed), False (failed: `fix` says what to run) or None (skipped)."""
+    """One verdict: ok True (passed), False (failed: `fix` says what to run) or None (skipped,
+    or a warning when `warning`: something to see to that does not fail the check)."""
 
     name: str
     ok: bool | None
     detail: str
     fix: str = ""
+    warning: bool = False
 
 
 def diagnose(settings: Settings, *, api_url: str | None, auth: str | None = None) -> list[Check]:
@@ -54,6 +58,7 @@ def _checks(settings: Settings, *, api_url: str | None, auth: str | None) -> Ite
     yield _smtp(settings)
     yield _portal(settings)
     yield _secret(settings)
+    yield backups(settings, now=datetime.now(UTC))
 
 
 def _database(url: str) -> tuple[Check, Engine | None]:
@@ -204,3 +209,22 @@ def _secret(settings: Settings) -> Check:
             "\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\"",
         )
     return Check("secret key", None, "development default (set CCHC_SECRET_KEY in production)")
+
+
+def backups(settings: Settings, *, now: datetime) -> Check:
+    """The newest nightly archive in CCHC_BACKUP__DIR: a warning when there is none or it is
+    older than two days (the deployment backup/daily writes one every night)."""
+    folder = settings.backup.dir
+    found = newest(folder, now=now)
+    fix = (
+        "is the deployment backup/daily scheduled and a worker online? Run one now: "
+        "prefect deployment run backup/daily"
+    )
+    if found.path is None or found.age is None:
+        return Check("backups", None, f"no nightly archive in {folder}", fix, warning=True)
+    hours = found.age.total_seconds() / 3600
+    age = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+    detail = f"newest {found.path.name}, written {age} ago"
+    if found.stale:
+        return Check("backups", None, f"{detail}: older than two days", fix, warning=True)
+    return Check("backups", True, detail)

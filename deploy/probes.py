@@ -7,6 +7,7 @@ Each probe answers with what is wrong (a short English phrase) or None when the 
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from pathlib import Path
 
@@ -19,12 +20,31 @@ PREFECT_YAML = ROOT / "prefect.yaml"
 
 
 def expected_deployments(path: Path = PREFECT_YAML) -> dict[str, str]:
-    """Deployment name → work pool name, as prefect.yaml declares them."""
+    """`<flow>/<deployment>` → work pool name, as prefect.yaml declares them (a deployment's
+    name is unique per flow only: deadline-sweep/daily and backup/daily are two)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {
-        str(d["name"]): str((d.get("work_pool") or {}).get("name", ""))
+        f"{flow_name(path.parent, str(d['entrypoint']))}/{d['name']}": str(
+            (d.get("work_pool") or {}).get("name", "")
+        )
         for d in data.get("deployments") or []
     }
+
+
+def flow_name(root: Path, entrypoint: str) -> str:
+    """The name the flow at `entrypoint` (flows/sweep.py:deadline_sweep) registers under:
+    its decorator's `name=`, else the function's name with hyphens, as Prefect makes it.
+    Read from the source: nothing is imported."""
+    file, function = entrypoint.split(":")
+    tree = ast.parse((root / file).read_text(encoding="utf-8"), filename=file)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call):
+                    for keyword in decorator.keywords:
+                        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                            return str(keyword.value.value)
+    return function.replace("_", "-")
 
 
 def smtp_problem(

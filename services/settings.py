@@ -117,6 +117,17 @@ class SigningSettings(BaseModel):
     passphrase: SecretStr | None = None  # CCHC_SIGNING__PASSPHRASE
 
 
+class BackupSettings(BaseModel):
+    """The PostgreSQL client programs `cchc backup` and `cchc restore` run: a name looked up
+    on PATH or a path (e.g. CCHC_BACKUP__PG_DUMP=/usr/lib/postgresql/16/bin/pg_dump); where
+    the nightly deployment backup/daily writes its archives and how many it keeps."""
+
+    pg_dump: str = "pg_dump"
+    pg_restore: str = "pg_restore"
+    dir: Path = Path("var/backups")  # CCHC_BACKUP__DIR: best on another disk than var/
+    keep: int = Field(default=14, ge=1)  # CCHC_BACKUP__KEEP: the newest nightly archives kept
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CCHC_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -139,3 +150,4 @@ class Settings(BaseSettings):
     stack: StackSettings = StackSettings()
     report: ReportSettings = ReportSettings()
     signing: SigningSettings = SigningSettings()
+    backup: BackupSettings = BackupSettings()

@@ -88,6 +88,15 @@ class PlanRepository:
             for r in rows
         ]
 
+    def version_document(self, code: str, number: int) -> dict[str, Any] | None:
+        """The plan's document as published in version `number` (None: no such version)."""
+        document = self.session.scalar(
+            select(PlanVersionRow.document)
+            .join(PlanRow, PlanRow.id == PlanVersionRow.plan_id)
+            .where(PlanRow.code == code, PlanVersionRow.number == number)
+        )
+        return dict(document) if document is not None else None
+
     def add_version(self, code: str, version: PlanVersion) -> None:
         """Keep the stored document as published version `version.number`; the plan is then
         published at that version."""

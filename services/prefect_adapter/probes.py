@@ -108,17 +108,27 @@ class PrefectProbe:
         )
 
     def deployments(self, names: list[str]) -> dict[str, str | None]:
-        """Of `names`, those registered: deployment name → its work pool."""
-        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+        """Of `names` (`<flow>/<deployment>`), those registered: name → its work pool."""
+        from prefect.client.schemas.filters import (
+            DeploymentFilter,
+            DeploymentFilterName,
+            FlowFilter,
+            FlowFilterId,
+        )
 
-        wanted = DeploymentFilter(name=DeploymentFilterName(any_=names))
+        wanted = DeploymentFilter(
+            name=DeploymentFilterName(any_=sorted({n.partition("/")[2] for n in names}))
+        )
         with self._reading() as client:
             found: list[Any] = client.read_deployments(deployment_filter=wanted, limit=200)
-        return {str(d.name): d.work_pool_name for d in found}
+            ids = FlowFilter(id=FlowFilterId(any_=list({d.flow_id for d in found})))
+            flows = {f.id: f.name for f in client.read_flows(flow_filter=ids)} if found else {}
+        present = {f"{flows.get(d.flow_id)}/{d.name}": d.work_pool_name for d in found}
+        return {name: pool for name, pool in present.items() if name in names}
 
     def deployment_problems(self, expected: dict[str, str]) -> list[str]:
-        """What differs from `expected` (deployment name → work pool, as prefect.yaml says):
-        missing deployments, or ones on another pool."""
+        """What differs from `expected` (`<flow>/<deployment>` → work pool, as prefect.yaml
+        says): missing deployments, or ones on another pool."""
         present = self.deployments(sorted(expected))
         problems = []
         missing = sorted(set(expected) - set(present))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,27 @@ def dated_app(
     for app in made:
         app.close()
     common.CACHE.clear()
+
+
+@pytest.fixture(scope="session")
+def replayed(
+    tmp_path_factory: pytest.TempPathFactory, prefect_api: None
+) -> tuple[Path, dict[str, Any]]:
+    """`cchc demo`'s year, replayed once for the session: its folder and summary (read only:
+    test_demo.py checks it, test_plan_archive.py files its record)."""
+    from cli.demo_cmd import replay_year
+    from services.settings import Settings
+
+    out = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as env:
+        # run_demo points these at `out`; setting them here restores them afterwards
+        env.setenv("CCHC_DATABASE_URL", f"sqlite:///{out / 'cchc.db'}")
+        env.setenv("CCHC_MAIL__BACKEND", "file")
+        env.setenv("CCHC_MAIL__FILE_DIR", str(out / "mail"))
+        env.setenv("CCHC_REPORT_DIR", str(out / "reports"))
+        env.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
+        env.setenv("CCHC_PLAN_PATH", str(PLAN_PATH))
+        common.CACHE.clear()
+        result = replay_year(Settings(), out)
+        common.CACHE.clear()
+    return out, result.summary

@@ -16,33 +16,17 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
-from cli.demo_cmd import replay_year
 from documents.plans.files import load_calendar, load_plan
-from flows import common
 from replay.run import demo_settings
 from services.settings import Settings
-from tests.conftest import OVERRIDES_PATH, PLAN_PATH, UNITS_PATH
+from tests.conftest import OVERRIDES_PATH, PLAN_PATH
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SILENT = "Trung tâm Ứng dụng và Dịch vụ khoa học và công nghệ"
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as env:
-        # run_demo points these at `out`; setting them here restores them afterwards
-        env.setenv("CCHC_DATABASE_URL", f"sqlite:///{out / 'cchc.db'}")
-        env.setenv("CCHC_MAIL__BACKEND", "file")
-        env.setenv("CCHC_MAIL__FILE_DIR", str(out / "mail"))
-        env.setenv("CCHC_REPORT_DIR", str(out / "reports"))
-        env.setenv("CCHC_UNITS_PATH", str(UNITS_PATH))
-        env.setenv("CCHC_PLAN_PATH", str(PLAN_PATH))
-        common.CACHE.clear()
-        result = replay_year(Settings(), out)
-        common.CACHE.clear()
-    return out, result.summary
+# `replayed`, the year replayed once per session: tests/e2e/conftest.py
 
 
 def database(out: Path) -> sqlite3.Connection:

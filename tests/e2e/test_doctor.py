@@ -28,6 +28,7 @@ def doctor(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
         "CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'cchc.db'}",
         "CCHC_MAIL__BACKEND": "file",
         "CCHC_PORTAL__BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "CCHC_BACKUP__DIR": str(tmp_path / "backups"),
         **settings,
     }
     return subprocess.run(
@@ -54,8 +55,13 @@ def test_a_migrated_database_without_prefect_passes_the_database_and_fails_prefe
     assert line(result.stdout, "– mail:").startswith("– mail: backend is file")
     assert "fix: start it: `cchc portal --port" in result.stdout
     assert line(result.stdout, "– Signing certificate:").endswith("the final PDF goes unsigned")
+    assert (
+        line(result.stdout, "! backups:")
+        == f"! backups: no nightly archive in {tmp_path / 'backups'}"
+    )
+    assert "    fix: is the deployment backup/daily scheduled" in result.stdout
     libreoffice = shutil.which("soffice") is not None  # the one check this machine decides
-    summary = f"{2 + libreoffice} passed, {3 - libreoffice} failed, 5 skipped"
+    summary = f"{2 + libreoffice} passed, {3 - libreoffice} failed, 5 skipped, 1 warning"
     assert result.stdout.rstrip().endswith(summary)
 
 

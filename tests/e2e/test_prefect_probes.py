@@ -53,12 +53,16 @@ def test_a_probe_of_a_running_api_reads_its_pool_workers_and_deployments() -> No
     assert probe.online_workers(POOL) == ["probe-worker-1"]
     later = datetime.now(UTC) + timedelta(hours=1)
     assert probe.online_workers(POOL, since=later) == []  # a worker of an earlier start
-    assert probe.deployment_problems({"probe-deployment": POOL}) == [
-        "1 of 1 missing: probe-deployment"
+    assert probe.deployment_problems({"probe-target/probe-deployment": POOL}) == [
+        "1 of 1 missing: probe-target/probe-deployment"
     ]
     deployment: Any = target.to_deployment(name="probe-deployment", work_pool_name=POOL)
     deployment.apply()
-    assert probe.deployment_problems({"probe-deployment": POOL}) == []
-    assert probe.deployment_problems({"probe-deployment": "another-pool"}) == [
-        "on another work pool than prefect.yaml says: probe-deployment"
+    assert probe.deployment_problems({"probe-target/probe-deployment": POOL}) == []
+    assert probe.deployment_problems({"probe-target/probe-deployment": "another-pool"}) == [
+        "on another work pool than prefect.yaml says: probe-target/probe-deployment"
+    ]
+    # a deployment's name is unique per flow only: another flow's of the same name is missing
+    assert probe.deployment_problems({"another-flow/probe-deployment": POOL}) == [
+        "1 of 1 missing: another-flow/probe-deployment"
     ]

@@ -58,5 +58,18 @@ def test_every_entrypoint_names_a_flow(deployments: list[dict[str, Any]]) -> Non
 
 
 def test_the_sweep_runs_monday_to_saturday_at_0730(deployments: list[dict[str, Any]]) -> None:
-    [daily] = [d for d in deployments if d["name"] == "daily"]
+    [daily] = [d for d in deployments if d["name"] == "daily" and "sweep" in d["entrypoint"]]
     assert daily["schedules"][0]["cron"] == "30 7 * * 1-6"
+
+
+def test_the_backup_runs_every_night_as_backup_daily(deployments: list[dict[str, Any]]) -> None:
+    from deploy.probes import expected_deployments
+
+    [nightly] = [d for d in deployments if d["entrypoint"] == "flows/backup.py:nightly_backup"]
+    assert nightly["name"] == "daily"
+    assert nightly["schedules"] == [
+        {"cron": "30 22 * * *", "timezone": "Asia/Ho_Chi_Minh", "slug": "nightly"}
+    ]
+    names = expected_deployments()
+    assert {"backup/daily", "deadline-sweep/daily", "deadline-sweep/now"} <= set(names)
+    assert len(names) == len(deployments)  # two deployments named "daily", of two flows
