@@ -45,8 +45,8 @@ def archive(
     )
     for path in done.index:
         out.print(f"wrote {path}", highlight=False)
-    if len(done.index) < 2:
-        err.print("warning: LibreOffice (soffice) is not installed: no PDF of the index")
+    if done.no_pdf:
+        err.print(f"warning: no PDF of the index ({done.no_pdf}); the .xlsx lists every file")
     if not done.report_sent:
         err.print("warning: the plan's report is not final yet: the record holds no report")
 

@@ -21,6 +21,9 @@ from services.bootstrap import App
 from services.plan_record import Piece, read_record
 
 INDEX_STEM = "00-muc-luc-ho-so"
+# LibreOffice lays out a table of tens of thousands of rows (a province's year) slowly: past
+# this the record is written with its .xlsx index alone, and says why there is no PDF.
+INDEX_PDF_SECONDS = 300.0
 
 
 class RecordRefused(InvalidRequest):
@@ -32,8 +35,9 @@ class RecordRefused(InvalidRequest):
 class Archived:
     folder: Path
     rows: tuple[IndexRow, ...]
-    index: list[Path]  # the .xlsx, and the .pdf when LibreOffice is installed
+    index: list[Path]  # the .xlsx, and the .pdf when LibreOffice made it
     report_sent: bool
+    no_pdf: str = ""  # why there is no PDF of the index (LibreOffice missing or too slow)
 
 
 def archive_plan(
@@ -54,13 +58,14 @@ def archive_plan(
     try:
         rows = _write_pieces(record.pieces, staging)
         index = RecordIndex(record.heading, local_date(now), tuple(rows))
-        made = _write_index(index, staging)
+        made, no_pdf = _write_index(index, staging)
         _check(staging, rows, made)
         _move_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Archived(target, tuple(rows), [target / p.name for p in made], record.report_sent)
+    index_files = [target / p.name for p in made]
+    return Archived(target, tuple(rows), index_files, record.report_sent, no_pdf)
 
 
 def _write_pieces(pieces: list[Piece], folder: Path) -> list[IndexRow]:
@@ -98,15 +103,20 @@ def _row(piece: Piece, path: Path) -> IndexRow:
     return IndexRow(piece.path, piece.title, piece.unit, piece.day, pages, path.stat().st_size)
 
 
-def _write_index(index: RecordIndex, folder: Path) -> list[Path]:
-    """The index as .xlsx and, with LibreOffice, as .pdf (made from a .docx not kept)."""
+def _write_index(index: RecordIndex, folder: Path) -> tuple[list[Path], str]:
+    """The index as .xlsx and, with LibreOffice, as .pdf (made from a .docx not kept); the
+    files made, and why there is no PDF if there is none."""
     made = [write_xlsx(index, folder / f"{INDEX_STEM}.xlsx")]
     if soffice_path() is None:
-        return made
+        return made, "LibreOffice (soffice) is not installed"
     with tempfile.TemporaryDirectory(prefix="cchc-index-") as work:
         docx = write_docx(index, Path(work) / f"{INDEX_STEM}.docx")
-        made.append(docx_to_pdf(docx, folder))
-    return made
+        try:
+            made.append(docx_to_pdf(docx, folder, timeout=INDEX_PDF_SECONDS))
+        except ReportPdfError as error:
+            (folder / f"{INDEX_STEM}.pdf").unlink(missing_ok=True)  # whatever it left half-made
+            return made, str(error)
+    return made, ""
 
 
 def _check(folder: Path, rows: list[IndexRow], index: list[Path]) -> None:

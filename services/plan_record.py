@@ -178,7 +178,8 @@ def _submission_json(task: Task, submission: Submission, evidence: list[Evidence
 
 
 def _audit(uow: UnitOfWork, plan: Plan, tasks: list[tuple[int, Task]], issuer: str) -> Piece:
-    entries = [e for e in uow.audit.entries() if _of_plan(e, plan, _task_keys(uow, plan, tasks))]
+    keys = _task_keys(uow, plan, tasks)  # once: a province's year has tens of thousands
+    entries = [e for e in uow.audit.entries() if _of_plan(e, plan, keys)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(AUDIT_COLUMNS)

@@ -20,10 +20,12 @@ from typer.testing import CliRunner
 
 from cli.main import app as cli
 from documents.archive.index import COLUMNS, SHEET
+from documents.report.pdf import soffice_path
 from domain.report_draft import DraftState
 from domain.task import TaskKey
 from flows import common
 from replay.run import demo_settings
+from services import plan_archive
 from services.bootstrap import bootstrap
 from services.plan_archive import INDEX_STEM, RecordRefused, archive_plan
 from services.settings import Settings
@@ -220,3 +222,26 @@ def test_an_evidence_file_missing_from_the_store_refuses_the_record(
         app.close()
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["uploads"]
+
+
+def test_an_index_libreoffice_cannot_lay_out_in_time_leaves_the_record_with_its_xlsx(
+    demo: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed on this machine")
+    monkeypatch.setattr(plan_archive, "INDEX_PDF_SECONDS", 0.05)  # as a province's long index
+    target = tmp_path / "ho-so"
+    result = runner.invoke(cli, ["plan", "archive", PLAN_CODE, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "no PDF of the index" in result.stderr
+    assert "within 0.05 seconds" in result.stderr
+    names = {p.name for p in target.iterdir()}
+    assert f"{INDEX_STEM}.xlsx" in names
+    assert f"{INDEX_STEM}.pdf" not in names
+    listed = [row[5] for row in index_rows(target)]
+    written = {
+        p.relative_to(target).as_posix()
+        for p in target.rglob("*")
+        if p.is_file() and p.name != f"{INDEX_STEM}.xlsx"
+    }
+    assert sorted(listed) == sorted(written)
