@@ -76,8 +76,11 @@ def from_database(settings: Settings) -> dict[str, Any]:
 
 
 def index_rows(folder: Path) -> list[tuple[Any, ...]]:
-    sheet = load_workbook(folder / f"{INDEX_STEM}.xlsx", read_only=True)[SHEET]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(folder / f"{INDEX_STEM}.xlsx", read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        rows = list(book[SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
     assert rows[3] == COLUMNS
     return rows[4:]
 
