@@ -24,7 +24,7 @@ def archive(
     the database names but the upload store or report folder lacks refuses the archive.
     Refused when the folder is not empty (--force replaces its contents).
 
-    Example: cchc plan archive 2025-skhcn-quang-ngai -o out/ho-so-2025
+    Example: cchc plan archive CODE -o out/ho-so (CODE as cchc plan list shows it)
     """
     from services.bootstrap import bootstrap
     from services.plan_archive import archive_plan

@@ -13,12 +13,12 @@ import pytest
 
 from replay.run import demo_settings
 from services.backup import restore_backup, take_backup
-from services.settings import PortalSettings, Settings
+from services.settings import Settings
 from services.uploads import content_path
 from storage.backup_db import row_counts
 from storage.migrate import head_revision
 from tests.conftest import OVERRIDES_PATH, PLAN_PATH, UNITS_PATH
-from tests.integration.test_backup import files_of, held
+from tests.integration.test_backup import empty_place, files_of, held
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -42,15 +42,7 @@ def test_the_demos_year_comes_back_whole(
     manifest = take_backup(source, target=archive, at=datetime.now(UTC))
     assert manifest.database.rows == row_counts(source.database_url)
 
-    root = tmp_path / "restored"
-    target = Settings(
-        database_url=f"sqlite:///{root / 'cchc.db'}",
-        portal=PortalSettings(upload_dir=root / "uploads"),
-        report_dir=root / "reports",
-        plan_path=root / "plans" / "plan.yaml",
-        units_path=root / "plans" / "units.yaml",
-        calendar_overrides_path=root / "plans" / "calendar-overrides.yaml",
-    )
+    target = empty_place(tmp_path / "restored")
     done = restore_backup(target, archive=archive)
 
     assert done.rows == row_counts(source.database_url)

@@ -94,13 +94,9 @@ def source(world: World, directory: UnitDirectory, tmp_path: Path) -> Iterator[S
         yield Source(world, settings, client)
 
 
-@pytest.fixture
-def target(
-    tmp_path: Path, database_url: str, postgres_server_url: str | None
-) -> Iterator[Settings]:
-    """Settings naming an empty database (of the source's kind) and folders that do not exist."""
-    root = tmp_path / "restored"
-    settings = Settings(
+def empty_place(root: Path) -> Settings:
+    """Settings naming a SQLite database and folders under `root` that do not exist yet."""
+    return Settings(
         database_url=f"sqlite:///{root / 'cchc.db'}",
         portal=PortalSettings(upload_dir=root / "uploads"),
         report_dir=root / "reports",
@@ -108,6 +104,14 @@ def target(
         units_path=root / "plans" / "units.yaml",
         calendar_overrides_path=root / "plans" / "calendar-overrides.yaml",
     )
+
+
+@pytest.fixture
+def target(
+    tmp_path: Path, database_url: str, postgres_server_url: str | None
+) -> Iterator[Settings]:
+    """Settings naming an empty database (of the source's kind) and folders that do not exist."""
+    settings = empty_place(tmp_path / "restored")
     if database_url.startswith("sqlite"):
         yield settings
         return
