@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from bench.results import record
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "plans/units.example.yaml"
 GOAL_GROWTH, GOAL_SECONDS, GOAL_SIZE = 2.0, 300.0, 1000  # half the time of 433.5 s
+GOAL_RSS_MIB = 1024.0  # peak RSS at GOAL_SIZE
 
 
 def synthetic_unit(n: int, groups: list[str]) -> dict[str, Any]:
@@ -70,7 +72,9 @@ def clean_env() -> dict[str, str]:
 
 def replay(out: Path, env: dict[str, str], timeout: float) -> tuple[float, dict[str, Any]]:
     """One `cchc demo` process; its wall time and summary, with the number of Prefect events
-    it failed to emit. The whole process group is stopped past `timeout` (TimeoutError)."""
+    it failed to emit and its peak RSS (`peak_rss_mib`: the largest of the replay process
+    and the children it waited for, the Prefect server among them, as wait4 reports it).
+    The whole process group is stopped past `timeout` (TimeoutError)."""
     out.mkdir(parents=True, exist_ok=True)
     log = out.with_name(f"{out.name}.stderr")
     started = time.perf_counter()
@@ -83,18 +87,22 @@ def replay(out: Path, env: dict[str, str], timeout: float) -> tuple[float, dict[
             stderr=stderr,
             start_new_session=True,
         )
+        stop = threading.Timer(timeout, os.killpg, (child.pid, signal.SIGKILL))
+        stop.start()
         try:
-            code = child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-            raise TimeoutError(f"still running after {timeout:.0f} s, stopped") from None
+            _pid, status, usage = os.wait4(child.pid, 0)
+        finally:
+            stop.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     wall = time.perf_counter() - started
+    if child.returncode == -signal.SIGKILL and wall >= timeout:
+        raise TimeoutError(f"still running after {timeout:.0f} s, stopped")
     errors = log.read_text(encoding="utf-8", errors="replace")
-    if code != 0:
-        raise RuntimeError(f"replay into {out} exited with {code}:\n{errors[-3000:]}")
+    if child.returncode != 0:
+        raise RuntimeError(f"replay into {out} exited with {child.returncode}:\n{errors[-3000:]}")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     summary["events_not_emitted"] = errors.count("Error emitting event")
+    summary["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)  # Linux: KiB
     return wall, summary
 
 
@@ -108,6 +116,7 @@ class Runs:
     tasks: dict[str, int] = field(default_factory=dict)
     mails: dict[str, int] = field(default_factory=dict)
     events_not_emitted: dict[str, int] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)
     stopped: str = ""
     at_least: dict[str, float] = field(default_factory=dict)  # sizes stopped at the timeout
 
@@ -116,9 +125,11 @@ class Runs:
         self.seconds[key], self.tasks[key] = round(wall, 1), summary["tasks"]["total"]
         self.mails[key] = summary["mails"]["total"]
         self.events_not_emitted[key] = summary["events_not_emitted"]
+        self.peak_rss_mib[key] = summary["peak_rss_mib"]
         print(
             f"P2 {size:,} units: {self.tasks[key]:,} tasks, {self.mails[key]:,} mails, "
-            f"{wall:.1f} s ({self.events_not_emitted[key]} Prefect events not emitted)"
+            f"{wall:.1f} s, peak RSS {self.peak_rss_mib[key]:,.0f} MiB "
+            f"({self.events_not_emitted[key]} Prefect events not emitted)"
         )
 
 
@@ -151,12 +162,15 @@ def report(runs: Runs) -> None:
     run = [int(s) for s in runs.seconds]
     growth = runs.seconds[str(run[-1])] / runs.seconds[str(run[0])] if len(run) > 1 else None
     first, second = runs.seconds.get(str(GOAL_SIZE)), runs.seconds.get(str(2 * GOAL_SIZE))
+    rss = runs.peak_rss_mib.get(str(GOAL_SIZE))
     met = bool(
         not runs.stopped
         and first is not None
         and second is not None
+        and rss is not None
         and first <= GOAL_SECONDS
         and second / first <= GOAL_GROWTH
+        and rss <= GOAL_RSS_MIB
     )
     lower = str(GOAL_SIZE) in runs.at_least
     shown = GOAL_SIZE if first is not None or lower or not run else run[-1]
@@ -167,7 +181,8 @@ def report(runs: Runs) -> None:
         unit=f"s (replay wall time, {shown:,} synthetic units{'; stopped: at least' * lower})",
         baseline=runs.baseline,
         goal=f"{GOAL_SIZE:,} units ≤ {GOAL_SECONDS:.0f} s; {2 * GOAL_SIZE:,} units ≤ "
-        f"{GOAL_GROWTH}× the {GOAL_SIZE:,}-unit time",
+        f"{GOAL_GROWTH}× the {GOAL_SIZE:,}-unit time; peak RSS at {GOAL_SIZE:,} units "
+        f"≤ {GOAL_RSS_MIB:.0f} MiB",
         met=met,
         baseline_what="the replay on plans/units.example.yaml (P1's size)",
         baseline_tasks=runs.baseline_tasks,
@@ -176,6 +191,10 @@ def report(runs: Runs) -> None:
         tasks_per_size=runs.tasks,
         mails_per_size=runs.mails,
         events_not_emitted_per_size=runs.events_not_emitted,
+        peak_rss_mib_per_size=runs.peak_rss_mib,
+        peak_rss_what="the largest of the replay process and the children it waited for "
+        "(the Prefect server among them), from wait4",
+        rss_met=rss is not None and rss <= GOAL_RSS_MIB,
         growth=round(growth, 3) if growth is not None else None,
         growth_between=[run[0], run[-1]] if len(run) > 1 else None,
         stopped=runs.stopped or None,

@@ -62,7 +62,7 @@ def activate(plan: str | None = PlanOption) -> None:
     Example: cchc plan activate
     """
     with cli_errors():
-        from services.prefect_adapter.runs import activate as start
+        from services.prefect_adapter.starts import activate as start
 
         ctx = chosen_context(plan)
         started = start(ctx, today=local_date(ctx.app.clock.now()))

@@ -17,13 +17,13 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from deploy import setup
+from deploy import setup, stack_check
 from deploy.access import AUTH_FILE, EMPTY_AUTH, guard
 from deploy.ha import ApiLayout, redis_problem
 from deploy.postgres import RehearsalDatabases, RehearsalError
-from deploy.probes import expected_deployments, http_problem, smtp_problem
+from deploy.probes import smtp_problem
 from services.prefect_adapter import warm
-from services.prefect_adapter.probes import UNAUTHORIZED, ApiUnreadable, PrefectProbe
+from services.prefect_adapter.probes import UNAUTHORIZED, PrefectProbe
 from services.prefect_adapter.settings import HEARTBEAT_SECONDS
 from services.settings import Settings
 from storage.migrate import upgrade
@@ -269,68 +269,8 @@ class Stack:
             raise StackError(f"automations: {exc}") from None
 
     def check(self) -> list[str]:
-        """What does not answer (empty when all is well)."""
-        s = self.settings.stack
-        api = self.api()
-        problem = api.health_problem()
-        if problem:
-            log = "" if UNAUTHORIZED in problem else f"; see {self.home}/server.log"
-            return [f"Prefect API: {problem}{log}"]
-        if self.layout is not None and (servers := self._servers_problems(self.layout)):
-            return servers
-        try:
-            found = api.deployment_problems(expected_deployments())
-        except ApiUnreadable as exc:
-            found = [f"cannot be read ({exc})"]
-        problems = [f"deployments: {p}" for p in found]
-        sink = smtp_problem(s.host, s.sink_port)
-        if sink:
-            problems.append(f"mail sink: {sink}")
-        problems += self._wait_for(
-            lambda: http_problem(f"http://{s.host}:{s.portal_port}/healthz"),
-            seconds=30,
-            hint=f"portal: see {self.home}/portal.log",
-        )
-        problems += self._wait_for(self._workers_problem, seconds=90, hint=f"see {self.home}/")
-        return problems
-
-    def _servers_problems(self, layout: ApiLayout) -> list[str]:
-        """Each API server answers on its own port; the services and the proxy run."""
-        auth = self.env().get("PREFECT_API_AUTH_STRING") or None
-        problems = []
-        for i, port in enumerate(layout.ports, start=1):
-            found = PrefectProbe(layout.server_url(port), auth).health_problem()
-            if found:
-                problems.append(f"Prefect API server {i} (port {port}): {found}")
-        for name in ("services", "proxy"):
-            process = self.processes.get(name)
-            if process is None or process.poll() is not None:
-                problems.append(f"Prefect {name} is not running; see {self.home}/{name}.log")
-        return problems
-
-    def _workers_problem(self) -> str | None:
-        for name, process in self.processes.items():
-            if name.startswith(("worker", "warm")) and process.poll() is not None:
-                return f"{name} exited with {process.returncode}"
-        pool = self.settings.stack.work_pool
-        try:
-            online = self.api().online_workers(pool, since=self.started_at)
-        except ApiUnreadable as exc:
-            return f"pool {pool}: workers cannot be read ({exc})"
-        missing = sorted(set(self.worker_names) - set(online))
-        if missing:
-            return f"pool {pool}: {len(online)} online, not yet {', '.join(missing)}"
-        return None
-
-    @staticmethod
-    def _wait_for(probe: Callable[[], str | None], *, seconds: float, hint: str) -> list[str]:
-        """Retry `probe` until it finds nothing wrong or time is up: [] or [its last word]."""
-        deadline = time.monotonic() + seconds
-        while (problem := probe()) is not None:
-            if time.monotonic() > deadline:
-                return [f"{problem}; {hint}"]
-            time.sleep(0.5)
-        return []
+        """What does not answer (empty when all is well); see deploy/stack_check.py."""
+        return stack_check.problems(self)
 
     def stop(self) -> None:
         workers = sorted(name for name in self.processes if name.startswith(("worker", "warm")))

@@ -7,6 +7,7 @@ and is idempotent, so the replay changes nothing and the run continues where the
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
@@ -124,16 +125,9 @@ def wait_for_stage(
     wait = 0
     while True:
         progress = stage_progress(plan, activity, stage.value, seq, now)
-        for done, unit in zip(progress.submission_tasks, progress.units, strict=True):
-            emit(
-                "cchc.task.submitted",
-                key=f"{plan}:{done}",
-                activity=activity,
-                units=[unit],
-                payload={"task": done},
-            )
         if progress.complete:
             return progress
+        _emit_progress(plan, activity, stage, seq, progress)
         wait += 1
         label = stage_label(stage, seq, inline=True)
         headline = f"Chờ {label}: {progress.done}/{progress.total} đơn vị"
@@ -147,6 +141,32 @@ def wait_for_stage(
             key=str(GateKey(stage, seq, progress.done, wait)),
             timeout=None,  # deadlines are the sweep's business, never a suspend timeout
         )
+
+
+def _emit_progress(
+    plan: str, activity: str, stage: Stage, seq: int, progress: stages.Progress
+) -> None:
+    """`cchc.stage.progress`: the tasks of a waiting stage handed in so far, one event per
+    pass that saw a new set (its id is derived from the set: a pass that saw the same set
+    emits nothing new). One event per pass, not per task: at a province's size, an event
+    per hand-in was most of the Prefect server's work."""
+    if not progress.done:
+        return
+    done = sorted(progress.submission_tasks)
+    digest = hashlib.sha256("\n".join(done).encode()).hexdigest()[:16]
+    emit(
+        "cchc.stage.progress",
+        key=f"{plan}:{activity}:{stage.value}:{seq}:{digest}",
+        activity=activity,
+        units=sorted(progress.units),
+        payload={
+            "stage": stage.value,
+            "seq": seq,
+            "done": progress.done,
+            "total": progress.total,
+            "tasks": done,
+        },
+    )
 
 
 @flow(name="propagation", persist_result=True, flow_run_name="{activity}-{year}")

@@ -27,6 +27,7 @@ from services.bootstrap import App, bootstrap, link_signer
 from services.context import PlanContext, plan_context, stored_version
 from services.links import LinkClaims, LinkInvalid, LinkRevoked
 from services.plan_lifecycle import current
+from services.ports import UnitOfWork
 from services.settings import Settings
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -146,13 +147,19 @@ class Portal:
         if claims.generation != generation:
             raise LinkRevoked("the Office replaced this link")
 
-    def check_link(self, ctx: PlanContext, key: TaskKey, claims: LinkClaims) -> None:
-        """NotFound for a task the plan no longer has; LinkRevoked for a replaced link."""
-        with ctx.app.uow() as uow:
-            generation = uow.tasks.link_generation(key, plan=ctx.plan.code)
-            if generation is None:
-                raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
-            self.check_generation(claims, generation)
+    def check_link(
+        self, ctx: PlanContext, key: TaskKey, claims: LinkClaims, uow: UnitOfWork | None = None
+    ) -> None:
+        """NotFound for a task the plan no longer has; LinkRevoked for a replaced link. Read
+        in `uow` when the caller has one open (no second session), else in its own."""
+        if uow is None:
+            with ctx.app.uow() as own:
+                return self.check_link(ctx, key, claims, own)
+        generation = uow.tasks.link_generation(key, plan=ctx.plan.code)
+        if generation is None:
+            raise NotFound(f"task {key} is not in plan {ctx.plan.code}")
+        self.check_generation(claims, generation)
+        return None
 
     def page(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         """A page; one about a rehearsal plan (given as `plan`, or `rehearsal`) says so."""

@@ -184,7 +184,7 @@ def _commit(
             try:
                 with portal.write_lock, ctx.app.uow() as uow:
                     at = portal.app.clock.now()
-                    portal.check_link(ctx, key, claims)  # revoked while the files came in?
+                    portal.check_link(ctx, key, claims, uow)  # revoked while the files came in?
                     return submit(
                         uow,
                         ctx.mailer,

@@ -70,8 +70,10 @@ def accept(
     """Accept each task through its state machine, as the Office's accept does; a task read
     again that `still` no longer holds for (returned, amended meanwhile) is left alone."""
     accepted = []
-    for task_id in task_ids:
-        stored = uow.tasks.by_id(task_id)
+    ids = list(task_ids)
+    found = uow.tasks.by_ids(ids)
+    for task_id in ids:
+        stored = found.get(task_id)
         if stored is None or not still(stored.task):
             continue
         transition(uow, stored, Action.ACCEPT, at=at, by=by, reason=reason)

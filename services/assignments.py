@@ -84,7 +84,7 @@ def _enqueue_in_batch(
         carried_by=into,
     )
     uow.outbox.merge([w.id for w in waiting], into)
-    tasks = [*(_task(uow, c.task_id) for c in carried[:-1]), task]
+    tasks = [*_tasks(uow, [c.task_id for c in carried[:-1]]), task]
     uow.outbox.enqueue(
         _batch_mail(mailer, unit, tasks, key=into, now=now),
         key=into,
@@ -107,11 +107,13 @@ def _carried(uow: UnitOfWork, waiting: list[Waiting]) -> list[Waiting]:
     return found
 
 
-def _task(uow: UnitOfWork, task_id: int | None) -> Task:
-    stored = uow.tasks.by_id(task_id) if task_id is not None else None
-    if stored is None:
-        raise NotFound(f"an assignment in the outbox names no task (id {task_id})")
-    return stored.task
+def _tasks(uow: UnitOfWork, task_ids: list[int | None]) -> list[Task]:
+    """The tasks the carried assignments name, in their order (read in one query)."""
+    found = uow.tasks.by_ids([i for i in task_ids if i is not None])
+    missing = [i for i in task_ids if i is None or i not in found]
+    if missing:
+        raise NotFound(f"an assignment in the outbox names no task (id {missing[0]})")
+    return [found[i].task for i in task_ids if i is not None]
 
 
 def _batch_mail(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.records import Evidence, StoredUpload, Submission
@@ -48,12 +48,22 @@ class NoticeLog:
 
     def carried_by(self, rungs: list[tuple[int, str, str]], outbox_key: str) -> None:
         """Say that the mail `outbox_key` (a unit's digest) carries these (task, kind, rung)."""
-        for task_id, kind, rung in rungs:
-            self.session.execute(
-                update(NoticeRow)
-                .where(NoticeRow.task_id == task_id, NoticeRow.kind == kind, NoticeRow.rung == rung)
-                .values(outbox_key=outbox_key)
+        if not rungs:
+            return
+        notices = cast(Table, NoticeRow.__table__)  # Core: an executemany, not ORM bulk
+        table = notices.c
+        statement = (  # one statement, executed for every rung
+            update(notices)
+            .where(
+                table.task_id == bindparam("t"),
+                table.kind == bindparam("k"),
+                table.rung == bindparam("r"),
             )
+            .values(outbox_key=outbox_key)
+        )
+        self.session.connection().execute(
+            statement, [{"t": task_id, "k": kind, "r": rung} for task_id, kind, rung in rungs]
+        )
 
     def counts(self, *, plan: str) -> dict[str, int]:
         """How many rungs of each kind (reminder, overdue, escalation) fired in a plan."""

@@ -12,7 +12,7 @@ pool are those prefect.yaml gives the plan-independent deployments.
 - one schedule, fired **once** (an RRULE with COUNT=1) at 07:00 Asia/Ho_Chi_Minh on the
   day the activity's window opens (the year-end: the day the collection opens). A window
   that opened before the publish gets no run from its schedule: the caller starts what is
-  open now (runs.activate), so a plan published mid-window still runs.
+  open now (starts.activate), so a plan published mid-window still runs.
 
 Closing a plan removes its deployments' schedules and cancels its waiting runs, with a
 message; deployments and run history stay.

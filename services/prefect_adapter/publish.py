@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.calendar import WorkingCalendar
 from services.context import PlanContext
-from services.prefect_adapter import deployments, runs
+from services.prefect_adapter import deployments, starts
 
 
 def deploy_and_start(
@@ -14,4 +14,4 @@ def deploy_and_start(
     app's by default), then every activity whose window is open and that never ran started;
     what was applied and the activities started."""
     applied = deployments.apply(ctx.plan, calendar or ctx.app.calendar, work_pool=work_pool)
-    return applied, runs.start_open(ctx, now=ctx.app.clock.now())
+    return applied, starts.start_open(ctx, now=ctx.app.clock.now())

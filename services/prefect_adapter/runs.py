@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -28,10 +28,9 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
-from domain.clock import Clock, local_date
+from domain.clock import Clock
 from domain.gates import DraftGate, GateKey
 from domain.policy import Stage
 from domain.report_draft import DraftState
@@ -39,7 +38,6 @@ from domain.year_end import YEAR_END
 from services import report_draft, review, stages, year_end
 from services.bootstrap import SystemClock
 from services.context import PlanContext
-from services.prefect_adapter.deployments import deployment_name, full_name
 
 FLOW = "propagation"
 YEAR_END_FLOW = "year-end-report"
@@ -76,7 +74,7 @@ class Gate:
         )
 
 
-def _runs(
+def runs_in(
     states: list[StateType], deployment: str | None = None, *, deployment_id: UUID | None = None
 ) -> list[Any]:
     """Runs in `states`: all, those of the deployment named `deployment`, or of one by id."""
@@ -99,7 +97,7 @@ def _runs(
 
 def suspended_gates(plan: str) -> list[Gate]:
     gates = []
-    for run in _runs([StateType.PAUSED]):
+    for run in runs_in([StateType.PAUSED]):
         key = run.state.state_details.pause_key if run.state else None
         gate = Gate.parse(run.id, run.parameters, key or "")
         if gate is not None and gate.plan == plan:
@@ -205,7 +203,7 @@ def retry_crashed(plan: str, *, activity: str | None = None, wall: Clock = WALL)
                 sort=FlowRunSort.START_TIME_DESC,
                 limit=1,
             )
-            if [r.id for r in latest] != [run.id] or _live(wall, deployment_id=run.deployment_id):
+            if [r.id for r in latest] != [run.id] or is_live(wall, deployment_id=run.deployment_id):
                 continue  # a later run took over, or one is under way
             retried += retry(run.id, note="đối soát: chạy lại lượt bị gián đoạn")
     return retried
@@ -228,7 +226,7 @@ def retry(flow_run_id: UUID, *, note: str) -> bool:
 def year_end_gates(plan: str) -> list[tuple[UUID, GateKey]]:
     """The year-end runs waiting for the Director (director-…) or the Office (revision-…)."""
     found = []
-    for run in _runs([StateType.PAUSED]):
+    for run in runs_in([StateType.PAUSED]):
         try:
             key = GateKey.parse((run.state.state_details.pause_key if run.state else None) or "")
         except ValueError:
@@ -246,12 +244,14 @@ def resume_year_end(plan: str, *, note: str) -> int:
     return len(gates)
 
 
-def _live(wall: Clock, deployment: str | None = None, *, deployment_id: UUID | None = None) -> bool:
+def is_live(
+    wall: Clock, deployment: str | None = None, *, deployment_id: UUID | None = None
+) -> bool:
     """A run of the deployment (by name or id) is under way: running, waiting at a gate,
     resuming, or due to start now on the `wall` clock (a schedule's run for next year does
     not count)."""
     soon = wall.now() + timedelta(minutes=5)
-    for run in _runs(LIVE, deployment, deployment_id=deployment_id):
+    for run in runs_in(LIVE, deployment, deployment_id=deployment_id):
         start = run.expected_start_time or run.next_scheduled_start_time
         if (
             run.state_type is not StateType.SCHEDULED
@@ -260,75 +260,6 @@ def _live(wall: Clock, deployment: str | None = None, *, deployment_id: UUID | N
         ):
             return True
     return False
-
-
-def activate(ctx: PlanContext, *, today: date, wall: Clock = WALL) -> list[str]:
-    """Start the run of every activity open on `today` (the plan's day: its window opened,
-    its last stage not past) that has no live run; InvalidRequest, with nothing started,
-    when all of the plan's work is past."""
-    started = []
-    for code in stages.startable(ctx, today=today):  # refuses a plan whose work is all past
-        if _live(wall, deployment_name(ctx.plan.code, code)):
-            continue
-        _start(ctx, code)
-        started.append(code)
-    return started
-
-
-def _start(ctx: PlanContext, activity: str) -> None:
-    """A run of the activity's deployment, now; its worker takes it."""
-    run_deployment(
-        full_name(ctx.plan.code, activity),
-        timeout=0,
-        as_subflow=False,
-        parameters={"activity": activity, "plan": ctx.plan.code, "year": ctx.plan.year},
-    )
-
-
-def start_open(ctx: PlanContext, *, now: datetime) -> list[str]:
-    """After a publish: start the run of every activity open at `now` whose once-only
-    schedule fired before the plan was published (its opening instant is past) and whose
-    deployment has never run. A plan whose work is all past starts nothing; a deployment
-    with any run, whatever its state, is left alone (the sweep reconciles those), so
-    publishing again starts nothing twice. The year-end likewise, once its collection has
-    opened and until the report to UBND tỉnh is due."""
-    from domain.errors import InvalidRequest
-    from services.prefect_adapter.deployments import opening
-
-    try:
-        codes = stages.startable(ctx, today=local_date(now))
-    except InvalidRequest:
-        return []
-    started = []
-    for code in codes:
-        activity = ctx.plan.activity(code)
-        if activity is None or opening(activity.time_window(ctx.plan.year).start) > now:
-            continue  # its schedule starts it
-        if _runs(list(StateType), deployment_name(ctx.plan.code, code)):
-            continue
-        _start(ctx, code)
-        started.append(code)
-    return started + _start_year_end(ctx, now=now)
-
-
-def _start_year_end(ctx: PlanContext, *, now: datetime) -> list[str]:
-    """The year-end's run when its collection opened before the publish, the report to
-    UBND tỉnh is not yet due, and its deployment never ran."""
-    from domain.year_end import year_end_dates
-    from services.prefect_adapter.deployments import opening
-
-    dates = year_end_dates(ctx.plan, ctx.app.calendar)
-    if not opening(dates.opens_on) <= now or local_date(now) > dates.final_due:
-        return []
-    if _runs(list(StateType), deployment_name(ctx.plan.code, YEAR_END)):
-        return []
-    run_deployment(
-        full_name(ctx.plan.code, YEAR_END),
-        timeout=0,
-        as_subflow=False,
-        parameters={"plan": ctx.plan.code},
-    )
-    return [YEAR_END]
 
 
 def resume_changed(plan: str, activities: set[str], *, note: str) -> int:

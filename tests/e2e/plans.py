@@ -12,7 +12,7 @@ from services import plan_lifecycle
 from services.bootstrap import App, mailer
 from services.context import plan_context
 from services.plan_inputs import unit_directory
-from services.prefect_adapter import deployments, runs
+from services.prefect_adapter import deployments, starts
 from tests.conftest import PLAN_CODE, PLAN_PATH
 
 
@@ -40,5 +40,5 @@ def publish(app: App, plan: Plan, reason: str) -> tuple[Any, deployments.Applied
             mailer=mailer(app, plan, directory),
         )
     applied = deployments.apply(plan, app.calendar, work_pool="cchc-test")
-    runs.start_open(plan_context(plan.code, app), now=app.clock.now())
+    starts.start_open(plan_context(plan.code, app), now=app.clock.now())
     return done, applied

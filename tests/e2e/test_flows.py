@@ -12,6 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
 from prefect.flow_runs import resume_flow_run
+from prefect.states import Cancelled
 from sqlalchemy import func, select
 
 from domain.policy import Stage
@@ -187,6 +188,45 @@ def test_events_and_artifacts_of_a_completed_activity(loaded: str) -> None:
     bpmn = Path(loaded.removeprefix("sqlite:///")).parent / "bpmn" / f"{ACTIVITY}.bpmn"
     assert any(bpmn.as_uri() in str(s.data) for s in summaries)
     assert bpmn.read_bytes().startswith(b"<?xml")
+
+
+def test_a_waiting_stage_reports_its_progress_in_one_event_per_new_set(loaded: str) -> None:
+    import time
+
+    activity = "science-digital-events"  # three units plan it
+    params = {"activity": activity, "plan": PLAN_CODE, "year": 2025}
+    run = new_run(params, deployment=f"test-{activity}")
+    assert step(run.id, params) == "Suspended"  # nothing handed in: no progress event
+    ctx = common.context(PLAN_CODE)
+    with ctx.app.uow() as uow:
+        units = [
+            u
+            for u, _state in uow.tasks.slot_states(
+                plan=PLAN_CODE, activity=activity, stage=Stage.PLAN, seq=1
+            )
+        ]
+        key = TaskKey(activity, units[0], Stage.PLAN)
+        submit(uow, ctx.mailer, key, at=HANDED_IN, by="test", payload={"stage": "plan"})
+    assert len(units) > 1
+    for _again in range(2):  # the second pass sees the same set: nothing new is emitted
+        resume_flow_run(run.id, run_input={"submission_ids": []})
+        assert step(run.id, params) == "Suspended"
+    ours = f"prefect.flow-run.{run.id}"
+    deadline = time.monotonic() + 30
+    while not (found := _events("cchc.stage.progress", ours)) and time.monotonic() < deadline:
+        time.sleep(0.5)  # events reach the server asynchronously
+    time.sleep(2)  # a duplicate, if one were sent, would be in by now
+    [event] = _events("cchc.stage.progress", ours)
+    assert found
+    assert event.resource.id == f"cchc.activity.{activity}"
+    assert event.payload["tasks"] == [str(key)]
+    assert (event.payload["done"], event.payload["total"]) == (1, len(units))
+    assert {r.id for r in event.related if r.id.startswith("cchc.unit.")} == {
+        f"cchc.unit.{units[0]}"
+    }
+    assert not _events("cchc.task.submitted", ours)  # no event per hand-in any more
+    with get_client(sync_client=True) as client:  # the server is shared: no gate left open
+        client.set_flow_run_state(run.id, Cancelled(), force=True)
 
 
 def test_the_overdue_automation_is_created_once(loaded: str) -> None:

@@ -24,7 +24,7 @@ from domain.records import PlanState
 from services import plan_lifecycle
 from services.bootstrap import App, bootstrap
 from services.context import plan_context
-from services.prefect_adapter import deployments, runs
+from services.prefect_adapter import deployments, starts
 from services.prefect_adapter.settings import temporary
 from storage.migrate import upgrade
 from storage.tables import OutboxRow, PlanRow, TaskRow
@@ -66,7 +66,7 @@ class Office:
                 reason=f"năm {plan.year}",
             )
         applied = deployments.apply(plan, calendar, work_pool="cchc-test")
-        started = runs.start_open(plan_context(code, self.app), now=self.app.clock.now())
+        started = starts.start_open(plan_context(code, self.app), now=self.app.clock.now())
         return done, applied, started
 
 

@@ -243,6 +243,9 @@ class FakeTasks(Repo):
         found = self.s.tasks.get(task_id)
         return found[1] if found else None
 
+    def by_ids(self, task_ids: Sequence[int]) -> dict[int, StoredTask]:
+        return {i: found for i in task_ids if (found := self.by_id(i)) is not None}
+
     def plan_of(self, task_id: int) -> str | None:
         found = self.s.tasks.get(task_id)
         return found[0] if found else None
