@@ -28,6 +28,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
+from prefect.exceptions import NotPausedError
 from prefect.flow_runs import resume_flow_run
 
 from domain.clock import Clock
@@ -109,18 +110,23 @@ SCHEMA_PENDING = "Run input schema not found"
 SCHEMA_WAITS = (0.2, 0.5, 1.0, 2.0)  # seconds; a run saves its gate's schema just after it
 
 
-def resume(flow_run_id: UUID, *, note: str = "") -> None:
-    """Resume a suspended run with a note. Prefect marks a run Suspended first and saves its
-    gate's input schema just after, so a resume in between is refused with "schema not found":
-    ask again a few times rather than leave the run for the morning sweep."""
+def resume(flow_run_id: UUID, *, note: str = "") -> bool:
+    """Resume a suspended run with a note; False when it no longer waits (the portal and the
+    sweep may both resume the same run: the one that comes second finds it resumed, which
+    is what it wanted). Prefect marks a run Suspended first and saves its gate's input
+    schema just after, so a resume in between is refused with "schema not found": ask
+    again a few times rather than leave the run for the morning sweep."""
     for pause in (*SCHEMA_WAITS, None):
         try:
             resume_flow_run(flow_run_id, run_input={"submission_ids": [], "note": note})
-            return
+            return True
+        except NotPausedError:
+            return False
         except RuntimeError as exc:
             if pause is None or SCHEMA_PENDING not in str(exc):
                 raise
             time.sleep(pause)
+    return False
 
 
 def reconcile(ctx: PlanContext, *, now: datetime, wall: Clock = WALL) -> int:
@@ -142,8 +148,9 @@ def _resume_moved_stages(ctx: PlanContext, *, now: datetime) -> int:
         progress = stages.progress(ctx, gate.activity, gate.stage, gate.seq)
         cut_off = gate.activity == YEAR_END and year_end.collection(ctx, now=now).cut_off_passed
         if progress.done != gate.done_seen or progress.complete or cut_off:
-            resume(gate.flow_run_id, note="đối soát: đã có kết quả mới trong cơ sở dữ liệu")
-            resumed += 1
+            resumed += resume(
+                gate.flow_run_id, note="đối soát: đã có kết quả mới trong cơ sở dữ liệu"
+            )
     return resumed
 
 
@@ -163,8 +170,9 @@ def _resume_decided_drafts(ctx: PlanContext) -> int:
             )
         )
         if moved:
-            resume(run_id, note="đối soát: Giám đốc, Văn phòng hoặc văn thư đã xử lý báo cáo")
-            resumed += 1
+            resumed += resume(
+                run_id, note="đối soát: Giám đốc, Văn phòng hoặc văn thư đã xử lý báo cáo"
+            )
     return resumed
 
 
@@ -238,10 +246,7 @@ def year_end_gates(plan: str) -> list[tuple[UUID, GateKey]]:
 
 def resume_year_end(plan: str, *, note: str) -> int:
     """After the Director's decision or the Office's revision: resume the waiting run."""
-    gates = year_end_gates(plan)
-    for run_id, _key in gates:
-        resume(run_id, note=note)
-    return len(gates)
+    return sum(resume(run_id, note=note) for run_id, _key in year_end_gates(plan))
 
 
 def is_live(
@@ -268,8 +273,7 @@ def resume_changed(plan: str, activities: set[str], *, note: str) -> int:
     resumed = 0
     for gate in suspended_gates(plan):
         if gate.activity in activities:
-            resume(gate.flow_run_id, note=note)
-            resumed += 1
+            resumed += resume(gate.flow_run_id, note=note)
     return resumed
 
 
@@ -280,6 +284,5 @@ def resume_activity(plan: str, activity: str, *, note: str, wall: Clock = WALL) 
     resumed = 0
     for gate in suspended_gates(plan):
         if gate.activity == activity:
-            resume(gate.flow_run_id, note=note)
-            resumed += 1
+            resumed += resume(gate.flow_run_id, note=note)
     return resumed + retry_crashed(plan, activity=activity, wall=wall)

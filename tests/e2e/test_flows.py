@@ -263,3 +263,17 @@ def test_the_sweep_resumes_a_run_whose_stage_moved_on(loaded: str) -> None:
         assert client.read_flow_run(run.id).state_name == "Resuming"
     assert step(run.id, params) == "Suspended"  # now at the execute gate
     assert deadline_sweep(PLAN_CODE, now=datetime(2025, 4, 8, 0, 30, tzinfo=UTC))["resumed"] == 0
+
+
+def test_resuming_a_run_another_process_resumed_first_is_no_error(loaded: str) -> None:
+    from services.prefect_adapter.runs import resume
+
+    params = {"activity": ACTIVITY, "plan": PLAN_CODE, "year": 2025}
+    run = new_run(params)
+    assert step(run.id, params) == "Suspended"
+    assert resume(run.id, note="cổng thông tin") is True
+    # The sweep's reconciler read the gate before the portal's resume: it finds it resumed.
+    assert resume(run.id, note="đối soát") is False
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run.id).state_name == "Resuming"
+        client.set_flow_run_state(run.id, Cancelled(), force=True)  # no gate left on the server
