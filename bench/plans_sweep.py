@@ -13,7 +13,7 @@ full work; the figure is the median of --repeats sweeps after a first (cold) one
 Cases: 20 plans × 5,000 open, 100 due; the baseline, 1 plan × 100,000 open, the same 100
 due (equal times: the cost follows the tasks due, not the number of plans); 20 plans with
 10× the due (contrast). The read of the tasks due runs under EXPLAIN to show its index.
-Usage: python -m bench.plans_sweep [--plans 20] [--open 100000] [--due 100] [--repeats 3]
+Usage: python -m bench.plans_sweep [--plans 20] [--open 100000] [--due 100] [--repeats 7]
        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test | --postgres none]
 """
 
@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000, help="open tasks in all")
     parser.add_argument("--due", type=int, default=100, help="tasks due in all")
     parser.add_argument("--units", type=int, default=1000, help="synthetic units")
-    parser.add_argument("--repeats", type=int, default=3, help="timed sweeps per case")
+    parser.add_argument("--repeats", type=int, default=7, help="timed sweeps per case")
     parser.add_argument("--postgres", default=POSTGRES, help="server URL, or 'none'")
     args = parser.parse_args()
     w = world(args.units)

@@ -37,7 +37,7 @@ def plan_contexts(codes: list[str], app: App) -> dict[str, PlanContext]:
     """The contexts of several plans on one app, the directory read once."""
     directory = load_units(app.settings.units_path)
     with app.uow() as uow:
-        plans = {code: uow.plans.get(code) for code in codes}
+        plans = uow.plans.many(codes)
     found = {}
     for code, plan in plans.items():
         if plan is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +20,9 @@ from services.mail import Mailer, enqueue_mail, enqueue_task_mail
 from services.ports import UnitOfWork
 
 _KIND_MAIL = {NoticeKind.REMINDER: MailKind.REMINDER, NoticeKind.OVERDUE: MailKind.OVERDUE}
+# The plan's active tasks past due since its issue, for the Director's digest: a caller that
+# sweeps several plans reads them once for all (services.sweep.every_plan).
+PastDue = Callable[[UnitOfWork], list[Task]]
 CATCH_UP_WORKING_DAYS = 5  # a sweep that was down this long still fires the rungs it missed
 
 
@@ -45,9 +49,12 @@ def send_due_notices(
     *,
     now: datetime,
     due: list[tuple[int, Task]] | None = None,
+    past_due: PastDue | None = None,
 ) -> NoticeReport:
     """Fire every rung due now (each at most once) and queue its mail, in one transaction.
-    `due`: the plan's tasks inside its notice window, when the caller read them already."""
+    `due`: the plan's tasks inside its notice window, when the caller read them already;
+    `past_due`: how the Director's digest gets the plan's tasks past due, when not by a read
+    of its own."""
     report = NoticeReport()
     today, cal = local_date(now), mailer.calendar
     if not cal.is_working_day(today):
@@ -66,7 +73,7 @@ def send_due_notices(
                 fired.append(Fired(task_id, task, notice))
     _mail(uow, mailer, fired, now=now)
     if report.escalated:
-        report.digest_sent = _digest(uow, mailer, now=now)
+        report.digest_sent = _digest(uow, mailer, now=now, past_due=past_due)
     uow.commit()
     return report
 
@@ -149,12 +156,16 @@ def _unit_name(mailer: Mailer, code: str) -> str:
     return found.name if found else code
 
 
-def _digest(uow: UnitOfWork, mailer: Mailer, *, now: datetime) -> bool:
+def _digest(
+    uow: UnitOfWork, mailer: Mailer, *, now: datetime, past_due: PastDue | None = None
+) -> bool:
     """One mail to the Director listing every overdue task of every unit today."""
     today, cal = local_date(now), mailer.calendar
     start = mailer.plan.issued_on
-    overdue: list[Task] = uow.tasks.list_due(
-        on=start, within=(today - start).days - 1, plan=mailer.plan.code
+    overdue: list[Task] = (
+        past_due(uow)
+        if past_due is not None
+        else uow.tasks.list_due(on=start, within=(today - start).days - 1, plan=mailer.plan.code)
     )
     names = {t.key.unit: _unit_name(mailer, t.key.unit) for t in overdue}
     rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.clock import FixedClock, local_date
@@ -13,7 +13,8 @@ from services import acceptance, uploads
 from services.bootstrap import delivery
 from services.context import PlanContext
 from services.head_summary import send_head_summaries
-from services.notices import notice_window, send_due_notices
+from services.notices import PastDue, notice_window, send_due_notices
+from services.ports import UnitOfWork
 from services.report_ladder import report_deadline_notices
 
 
@@ -40,13 +41,18 @@ class SweepReport:
 
 
 def notices(
-    ctx: PlanContext, *, now: datetime, due: list[tuple[int, Task]] | None = None
+    ctx: PlanContext,
+    *,
+    now: datetime,
+    due: list[tuple[int, Task]] | None = None,
+    past_due: PastDue | None = None,
 ) -> dict[str, Any]:
     """The ladder rungs due now: the tasks', then the consolidated report's own; on a
     month's first working day, each unit head's summary. `due`: the plan's tasks inside its
-    notice window, when read already (the sweep over every plan reads them at once)."""
+    notice window, when read already (the sweep over every plan reads them at once), and
+    `past_due` likewise for the Director's digest."""
     with ctx.app.uow() as uow:
-        fired = asdict(send_due_notices(uow, ctx.mailer, now=now, due=due))
+        fired = asdict(send_due_notices(uow, ctx.mailer, now=now, due=due, past_due=past_due))
     with ctx.app.uow() as uow:
         heads = send_head_summaries(uow, ctx.mailer, now=now)
     return {
@@ -57,6 +63,32 @@ def notices(
 
 
 ACTIVE = sorted(ACTIVE_STATES)
+
+
+class _PastDue:
+    """Every plan's active tasks past due since its issue, read once for all the plans of a
+    pass, when the first Director's digest needs them (a plan with no escalation today reads
+    nothing)."""
+
+    def __init__(self, contexts: dict[str, PlanContext], today: date) -> None:
+        self.codes, self.today = list(contexts), today
+        self.issued = {code: c.plan.issued_on for code, c in contexts.items()}
+        self._found: dict[str, list[tuple[int, Task]]] | None = None
+
+    def of(self, code: str) -> PastDue:
+        def read(uow: UnitOfWork) -> list[Task]:
+            if self._found is None:
+                start = min(self.issued.values())
+                self._found = uow.tasks.by_plan(
+                    plans=self.codes,
+                    states=ACTIVE,
+                    on=start,
+                    within=(self.today - start).days - 1,
+                )
+            since = self.issued[code]
+            return [t for _, t in self._found[code] if since <= t.due_on < self.today]
+
+        return read
 
 
 def every_plan(contexts: dict[str, PlanContext], *, now: datetime) -> dict[str, dict[str, Any]]:
@@ -73,12 +105,13 @@ def every_plan(contexts: dict[str, PlanContext], *, now: datetime) -> dict[str, 
     with app.uow() as uow:
         due = uow.tasks.by_plan(plans=codes, states=ACTIVE, on=first, within=within)
         waiting = uow.tasks.by_plan(plans=codes, states=[TaskState.SUBMITTED])
+    past_due = _PastDue(contexts, today)
     done: dict[str, dict[str, Any]] = {}
     for code, ctx in contexts.items():
         lo, hi = windows[code]
         mine = [(i, task) for i, task in due[code] if lo <= task.due_on <= hi]
         done[code] = {
-            "notices": notices(ctx, now=now, due=mine),
+            "notices": notices(ctx, now=now, due=mine, past_due=past_due.of(code)),
             "accepted": acceptance.auto_accept(ctx, now=now, waiting=waiting[code]),
         }
     return done

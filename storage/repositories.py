@@ -34,6 +34,12 @@ class PlanRepository:
         row = self._row(code)
         return Plan.model_validate(row.document) if row else None
 
+    def many(self, codes: list[str]) -> dict[str, Plan | None]:
+        """Several plans in one read (their documents with them), None for a code not stored."""
+        query = select(PlanRow.code, PlanRow.document).where(PlanRow.code.in_(codes))
+        found = {code: Plan.model_validate(doc) for code, doc in self.session.execute(query)}
+        return {code: found.get(code) for code in codes}
+
     def content_hash(self, code: str) -> str | None:
         """The stored plan's content hash alone (a cheap check whether it changed)."""
         return self.session.scalar(select(PlanRow.content_hash).where(PlanRow.code == code))

@@ -1,11 +1,15 @@
 """The sweep's one pass over every plan, on a real database: each plan fires exactly the
 rungs its own ladder has due (the same as a sweep of that plan alone), a plan with nothing
-due fires nothing and gets no mail, and a lapsed review is accepted in its own plan only."""
+due fires nothing and gets no mail, each plan's Director digest lists that plan's tasks past
+due only (one read for all plans), and a lapsed review is accepted in its own plan only."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
+
+from sqlalchemy import select
 
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ
@@ -15,6 +19,8 @@ from domain.units import UnitDirectory
 from services import sweep
 from services.context import plan_contexts
 from services.plans import load_plan
+from storage.tables import OutboxRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.integration.ladder_kit import rungs_by_morning
 
@@ -57,6 +63,45 @@ def test_each_plan_fires_its_own_rungs_and_an_idle_plan_nothing(
         assert sum(uow.notices.counts(plan=world.plan.code).values()) >= due
     again = sweep.every_plan(plan_contexts([world.plan.code, other], world.app), now=now)
     assert again[world.plan.code]["notices"]["reminders"] == 0  # nothing twice
+
+
+def test_each_plans_director_digest_lists_its_own_tasks_past_due(
+    world: World, directory: UnitDirectory, calendar: WorkingCalendar
+) -> None:
+    other = second_plan(world, directory, calendar)
+    now = next(
+        now
+        for now, fired in rungs_by_morning(world, date(world.plan.year, 4, 1))
+        if any(n.kind is NoticeKind.ESCALATION for _t, n in fired)
+    )
+    today, start = now.date(), world.plan.issued_on
+    with world.app.uow() as uow:  # the copy: the first unit's work past due cancelled
+        copy_late = uow.tasks.list_due(on=start, within=(today - start).days - 1, plan=other)
+        gone = copy_late[0].key.unit
+        for task_id, task in uow.tasks.with_ids(plan=other):
+            if task.key.unit == gone and task.due_on < today:
+                uow.tasks.save(task_id, replace(task, state=TaskState.CANCELLED), at=now)
+        uow.commit()
+    with world.app.uow() as uow:
+        expected = {
+            code: len(uow.tasks.list_due(on=start, within=(today - start).days - 1, plan=code))
+            for code in (world.plan.code, other)
+        }
+    assert expected[other] < expected[world.plan.code]  # the two digests differ
+    done = sweep.every_plan(plan_contexts([world.plan.code, other], world.app), now=now)
+    for code in (world.plan.code, other):
+        assert done[code]["notices"]["digest_sent"], code
+        with world.app.uow() as uow:
+            body = session_of(uow).scalar(
+                select(OutboxRow.body_text).where(
+                    OutboxRow.idempotency_key == f"{code}:escalation-digest:{today.isoformat()}"
+                )
+            )
+        assert body is not None
+        listed = re.search(r"có (\d+) nhiệm vụ", body)
+        assert listed is not None, code
+        assert int(listed.group(1)) == expected[code], code
+        assert len(re.findall(r"^\d+\. ", body, re.MULTILINE)) == expected[code]
 
 
 def test_a_lapsed_review_is_accepted_in_its_own_plan_only(

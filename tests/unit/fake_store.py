@@ -94,6 +94,9 @@ class FakePlans(Repo):
         found = self.s.plans.get(code)
         return found[2] if found else None
 
+    def many(self, codes: list[str]) -> dict[str, Plan | None]:
+        return {code: self.get(code) for code in codes}
+
     def content_hash(self, code: str) -> str | None:
         found = self.s.plans.get(code)
         return found[0] if found else None
