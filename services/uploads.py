@@ -173,11 +173,13 @@ def collect_garbage(uow: UnitOfWork, root: Path, *, min_age: timedelta = timedel
     """
     if not root.is_dir():
         return 0
-    known, oldest = uow.uploads.referenced(), time.time() - min_age.total_seconds()
+    oldest = time.time() - min_age.total_seconds()
+    old = [p for p in root.rglob("*") if p.is_file() and p.stat().st_mtime <= oldest]
+    # only the old files' hashes are looked up: a daily sweep reads nothing while every
+    # file is younger than `min_age`, not every upload of the year each time
+    known = uow.uploads.referenced([p.name for p in old if _HASH.fullmatch(p.name)])
     removed = 0
-    for path in root.rglob("*"):
-        if not path.is_file() or path.stat().st_mtime > oldest:
-            continue
+    for path in old:
         stale = path.parent.name == INCOMING or (
             _HASH.fullmatch(path.name) is not None and path.name not in known
         )

@@ -227,8 +227,11 @@ class Uploads:
         or those of `among` only."""
         uploads = select(UploadRow.sha256)
         evidence = select(EvidenceRow.sha256).where(EvidenceRow.sha256.is_not(None))
-        if among is not None:
-            uploads = uploads.where(UploadRow.sha256.in_(among))
-            evidence = evidence.where(EvidenceRow.sha256.in_(among))
-        found = {*self.session.scalars(uploads), *self.session.scalars(evidence)}
+        if among is None:
+            found = {*self.session.scalars(uploads), *self.session.scalars(evidence)}
+            return {s for s in found if s}
+        found = set()
+        for part in chunks(among):
+            found.update(self.session.scalars(uploads.where(UploadRow.sha256.in_(part))))
+            found.update(self.session.scalars(evidence.where(EvidenceRow.sha256.in_(part))))
         return {s for s in found if s}
