@@ -1,28 +1,27 @@
 """P1: `cchc demo` — the 2025 replay — wall time and peak memory on this machine.
 
 The replay runs as its own process (what `make demo` runs) into a temporary folder; its wall
-time and the peak RSS of its process tree are measured. The baseline, in the same run, is
-the fixed cost every replay pays: a fresh process starting Prefect's ephemeral API and
-running one empty flow.
+time and the peak RSS of its process tree are measured, as P2 measures its sizes. The
+baseline, in the same run, is the fixed cost every replay pays: a fresh process starting
+Prefect's ephemeral API and running one empty flow.
 Usage: python -m bench.replay
 """
 
 from __future__ import annotations
 
-import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.province_scale import clean_env, replay
 from bench.results import record
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPTY_FLOW = "from prefect import flow\nflow(lambda: 1, name='empty')()\n"
 GOAL_SECONDS, GOAL_MIB = 120.0, 1024.0
+TIMEOUT_SECONDS = 1800.0  # a replay still running then is stopped (TimeoutError)
 
 
 def timed(args: list[str], env: dict[str, str]) -> float:
@@ -33,16 +32,14 @@ def timed(args: list[str], env: dict[str, str]) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cchc-p1-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CCHC_", "PREFECT_"))}
-        env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+        env = clean_env()
         baseline = timed(
             [sys.executable, "-c", EMPTY_FLOW],
             {**env, "PREFECT_HOME": f"{tmp}/empty", "PREFECT_LOGGING_LEVEL": "WARNING"},
         )
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        wall = timed([sys.executable, "-m", "cli.main", "demo", "--out", f"{tmp}/out"], env)
-        peak_mib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-        summary = json.loads(Path(tmp, "out", "summary.json").read_text(encoding="utf-8"))
+        # the same measure as P2's: wall time, and peak RSS from wait4 (process and children)
+        wall, summary = replay(Path(tmp, "out"), env, TIMEOUT_SECONDS)
+        peak_mib = summary["peak_rss_mib"]
     met = wall <= GOAL_SECONDS and peak_mib <= GOAL_MIB
     entry = record(
         "P1",

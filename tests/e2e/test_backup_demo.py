@@ -18,7 +18,7 @@ from services.uploads import content_path
 from storage.backup_db import row_counts
 from storage.migrate import head_revision
 from tests.conftest import OVERRIDES_PATH, PLAN_PATH, UNITS_PATH
-from tests.integration.test_backup import empty_place, files_of, held
+from tests.integration.backup_kit import empty_place, files_of, held
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

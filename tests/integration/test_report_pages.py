@@ -17,7 +17,7 @@ from documents.report.pdf import docx_to_pdf
 from domain.clock import LOCAL_TZ
 from domain.report import ReportData, UnitAppendix
 from tests.integration.conftest import World
-from tests.integration.test_report_data import build, the_whole_year
+from tests.integration.report_data_kit import build, the_whole_year
 
 AFTER_COLLECTION = datetime(2025, 11, 17, 9, 0, tzinfo=LOCAL_TZ)
 UNITS = 17  # the demo's directory: 11 units in the plan, 6 more given work later in a year

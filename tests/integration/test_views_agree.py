@@ -19,7 +19,7 @@ from services.report_facts import buckets, read_facts
 from services.status import status_by_unit
 from services.sweep import run_sweep
 from tests.integration.conftest import World
-from tests.integration.test_report_data import hand_in, payload, the_whole_year
+from tests.integration.report_data_kit import hand_in, payload, the_whole_year
 
 SWEEP = datetime(2025, 11, 20, 7, 30, tzinfo=LOCAL_TZ)  # Thursday's morning sweep
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=LOCAL_TZ)
