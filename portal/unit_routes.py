@@ -48,13 +48,14 @@ def unit_routes(portal: Portal) -> APIRouter:
 
     @router.post("/t/{token}", response_class=HTMLResponse)
     async def hand_in(request: Request, token: str, background: BackgroundTasks) -> Any:
-        claims, ctx, key = portal.open_link(token)
-        await run_in_threadpool(portal.check_link, ctx, key, claims)  # before reading files
+        # The link read and checked before any file is read; both read the database, so in a
+        # worker thread, as the whole answer's recording is (the event loop never waits on it).
+        claims, ctx, key = await run_in_threadpool(_opened, portal, token)
         fields, files = await _read_posted(request, portal.app.settings.portal.max_upload_bytes)
         try:
-            version = await _record(portal, ctx, key, claims, fields, files)
+            version = await run_in_threadpool(_record, portal, ctx, key, claims, fields, files)
         except (InvalidRequest, IllegalTransition) as exc:
-            values = task_values(portal, ctx, key, claims)
+            values = await run_in_threadpool(task_values, portal, ctx, key, claims)
             values.update(error=str(exc) if isinstance(exc, InvalidRequest) else CLOSED)
             values.update(form=fields)
             return portal.page(request, "task.html", 400, **values)
@@ -78,7 +79,14 @@ async def _read_posted(request: Request, limit: int) -> tuple[dict[str, Any], Fi
     return fields, files
 
 
-async def _record(
+def _opened(portal: Portal, token: str) -> tuple[LinkClaims, PlanContext, TaskKey]:
+    """The link's claims, plan and task; NotFound or LinkRevoked as `check_link` says."""
+    claims, ctx, key = portal.open_link(token)
+    portal.check_link(ctx, key, claims)
+    return claims, ctx, key
+
+
+def _record(
     portal: Portal,
     ctx: PlanContext,
     key: TaskKey,
@@ -91,10 +99,9 @@ async def _record(
     staged: Staged = []
     try:
         answer = read_form(key.stage, fields, topic_codes)
-        staged = await run_in_threadpool(_stage, portal, files)
+        staged = _stage(portal, files)
         nonce = str(fields.get("nonce", ""))[:64]
-        payload = answer.model_dump()
-        return await run_in_threadpool(_commit, portal, ctx, key, claims, payload, staged, nonce)
+        return _commit(portal, ctx, key, claims, answer.model_dump(), staged, nonce)
     finally:
         uploads.discard([item for item, _ in staged])
 

@@ -8,13 +8,16 @@ production. This module only plays the people.
 from __future__ import annotations
 
 import html
+import itertools
 import re
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 from domain.calendar import WorkingCalendar
 from domain.clock import FixedClock
@@ -22,6 +25,7 @@ from domain.policy import Stage
 from domain.task import DONE_STATES, Task
 from domain.year_end import YEAR_END
 from replay.schedule import Answer, draw, planned_answer
+from replay.served import AT_HEADER, Served
 from services.ports import UnitOfWork
 from storage.db import chunks
 from storage.replay_reads import ReplayReads
@@ -29,15 +33,18 @@ from storage.replay_reads import ReplayReads
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 _LINK = re.compile(r"https?://[^\s/]+(/t/[\w.-]+)")
 DIRECTOR, CLERK = "giamdoc", "vanthu"  # the portal accounts the replay logs in with
+HANDS = 4  # answers handed in side by side (each unit's own answers one after another)
+Hand = tuple[datetime, str, Task]  # when an answer is handed in, its link, its task
 
 
 @dataclass
 class People:
-    """The simulated units and Director at the portal (over HTTP, in process), acting at
-    the replay's clock and reading their mail from the outbox; `on_day` is told each
-    simulated day as it starts."""
+    """The simulated units and Director at the portal (over HTTP, the portal served by
+    processes of its own), acting at the replay's clock and reading their mail from the
+    outbox; `on_day` is told each simulated day as it starts. Units hand their answers in
+    side by side, each at its own simulated instant. `close` ends their HTTP clients."""
 
-    client: TestClient
+    portal: Served
     mail: ReplayReads
     clock: FixedClock
     calendar: WorkingCalendar
@@ -50,6 +57,34 @@ class People:
     _mails_read: int = 0  # the outbox is read from here on
     _waiting: dict[int, Answer] = field(default_factory=dict)  # linked, not answered yet
     _planned: set[int] = field(default_factory=set)  # every task id ever put in _waiting
+    client: httpx.Client = field(init=False)  # the Director's and the văn thư's
+    _hands: ThreadPoolExecutor = field(init=False)
+    _clients: list[httpx.Client] = field(default_factory=list)  # every client opened
+    _local: threading.local = field(default_factory=threading.local)
+    _next: Iterator[int] = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self._hands = ThreadPoolExecutor(HANDS, thread_name_prefix="replay-unit")
+        self.client = self._open()
+
+    def close(self) -> None:
+        self._hands.shutdown()
+        for client in self._clients:
+            client.close()
+
+    def _open(self) -> httpx.Client:
+        self._clients.append(self.portal.client(next(self._next)))
+        return self._clients[-1]
+
+    def _own_client(self) -> httpx.Client:
+        """The calling thread's client (its own connection, the processes taken in turn)."""
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._open()
+        return client
+
+    def _at(self, at: datetime | None = None) -> dict[str, str]:
+        return {AT_HEADER: (at or self.clock.now()).isoformat()}
 
     def links(self) -> dict[int, str]:
         """The newest portal link mailed for each task (what a unit would click); only the
@@ -78,21 +113,34 @@ class People:
             if str(task.key) not in self.answered and task.state not in DONE_STATES:
                 due.append((answer.when, links[task_id], task))
         touched = set()
+        by_unit: dict[str, list[Hand]] = {}
         for when, link, task in sorted(due, key=lambda d: (d[0], str(d[2].key))):
             self.clock.set(max(when, self.clock.now()))
-            self._submit(link, task)
-            self.answered.add(str(task.key))
+            by_unit.setdefault(task.key.unit, []).append((self.clock.now(), link, task))
             self.late += self.clock.now() >= task.due_at
             touched.add(task.key.activity)
+        for queued in self._hand_in(list(by_unit.values())):
+            self.answered.add(str(queued[2].key))
+            self.submissions += 1
         return touched
 
-    def _submit(self, link: str, task: Task) -> None:
-        page = self.client.get(link)
+    def _hand_in(self, units: list[list[Hand]]) -> list[Hand]:
+        """Each unit's answers in their order, the units side by side; the answers handed in
+        (all of them, or the first failure raised)."""
+        done = [self._hands.submit(self._hand_in_each, answers) for answers in units]
+        return [answer for future in done for answer in future.result()]
+
+    def _hand_in_each(self, answers: list[Hand]) -> list[Hand]:
+        for at, link, task in answers:
+            self._submit(self._own_client(), at, link, task)
+        return answers
+
+    def _submit(self, client: httpx.Client, at: datetime, link: str, task: Task) -> None:
+        page = client.get(link, headers=self._at(at))
         assert page.status_code == 200, f"{task.key}: {page.status_code}"
         data, files = self._form(task, page.text)
-        answer = self.client.post(link, data=data, files=files)
+        answer = client.post(link, data=data, files=files, headers=self._at(at))
         assert answer.status_code == 200, f"{task.key}: {answer.status_code} {answer.text[:200]}"
-        self.submissions += 1
 
     def _form(self, task: Task, page: str) -> tuple[dict[str, Any], dict[str, Any]]:
         n = draw(str(task.key))
@@ -129,19 +177,20 @@ class People:
 
     def _login(self, username: str) -> None:
         self.client.cookies.clear()
-        login = self.client.get("/office/login").text
+        login = self.client.get("/office/login", headers=self._at()).text
         token = re.search(r'name="csrf" value="([^"]+)"', login)
         assert token
         self.client.post(
             "/office/login",
             data={"csrf": token.group(1), "username": username, "password": self.director_password},
+            headers=self._at(),
         )
 
     def clerk_numbers(self, number: int) -> str:
         """The văn thư logs in, gives the approved report its number and today's date (the
         form's default); the number given."""
         self._login(CLERK)
-        page = self.client.get("/director").text
+        page = self.client.get("/director", headers=self._at()).text
         form = re.search(r'<form method="post" action="([^"]+)" id="finalize">', page)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         day = re.search(r'id="issued_on" name="issued_on" type="date" value="([^"]+)"', page)
@@ -151,6 +200,7 @@ class People:
             html.unescape(form.group(1)),
             data={"csrf": csrf.group(1), "number": str(number), "issued_on": day.group(1)},
             follow_redirects=False,
+            headers=self._at(),
         )
         assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
         self.client.cookies.clear()
@@ -159,7 +209,7 @@ class People:
     def director_approves(self) -> int:
         """The Director logs in, reads the draft and approves it; the version approved."""
         self._login(DIRECTOR)
-        page = self.client.get("/director").text
+        page = self.client.get("/director", headers=self._at()).text
         version = re.search(r'action="(/director/(\d+)/approve[^"]*)"', page)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         if version is None or csrf is None:
@@ -168,6 +218,7 @@ class People:
             html.unescape(version.group(1)),
             data={"csrf": csrf.group(1)},
             follow_redirects=False,
+            headers=self._at(),
         )
         assert answer.status_code == 303, re.findall(r"class=\"error\">([^<]*)", answer.text)
         self.client.cookies.clear()

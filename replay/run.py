@@ -4,18 +4,17 @@ summary under `out/`."""
 
 from __future__ import annotations
 
+import gc
 import secrets
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from fastapi.testclient import TestClient
 
 from domain.calendar import WorkingCalendar
 from domain.clock import LOCAL_TZ, FixedClock
@@ -23,9 +22,9 @@ from domain.plan import Plan
 from domain.units import UnitDirectory
 from flows.common import using
 from flows.replay import replay
-from portal.app import create_app
 from replay.people import CLERK, DIRECTOR, People
 from replay.schedule import at
+from replay.served import YOUNG_COLLECTIONS, serve
 from replay.summary import summarize
 from replay.year import Year
 from services.accounts import hash_password
@@ -155,36 +154,63 @@ def run_demo(
 def play(
     app: App, files: PlanFiles, out: Path, clock: FixedClock, on_day: Callable[[date], None]
 ) -> tuple[People, dict[str, Any]]:
-    """The replay flow, with the simulated people at an in-process portal; the people (what
-    they did) and what the flow returned."""
+    """The replay flow, with the simulated people at the portal (served by processes of its
+    own, as in production); the people (what they did) and what the flow returned."""
     password = secrets.token_urlsafe(12)
-    portal = create_app(portal_settings(app.settings, password), clock=clock)
-    with TestClient(portal) as client:
+    served = serve(portal_settings(app.settings, password), clock.now(), processes=PORTALS)
+    with served as portal:
         mail = ReplayReads(app.engine)
-        people = People(client, mail, clock, files.calendar, password, on_day)
+        people = People(portal, mail, clock, files.calendar, password, on_day)
         # Heartbeats guard long runs on workers; in this one process each subflow would
         # wait up to a second for its heartbeat thread to stop.
         year = Year(plan_context(files.plan.code, app), people)
-        with without_heartbeats(), using(app.settings), quick_handoffs():
+        with (
+            closing(people),
+            without_heartbeats(),
+            using(app.settings),
+            quick_handoffs(),
+            settled_heap(),
+        ):
             outcome = replay(year, app.settings, files.plan.code)
     return people, outcome
 
 
-HANDOFF_SECONDS = 0.0005  # measured: 200 units 193.9 s at Python's 5 ms, 177.6 s at 0.5 ms
+PORTALS = 2  # portal processes: the units' answers use every core the replay leaves idle
+
+
+# measured with the portal then in process: 200 units 193.9 s at Python's 5 ms, 177.6 s at 0.5 ms
+HANDOFF_SECONDS = 0.0005
 
 
 @contextmanager
 def quick_handoffs() -> Iterator[None]:
     """A shorter GIL switch interval while the replay runs. Its work passes from thread to
-    thread all the time (the in-process portal's event loop and worker thread, Prefect's
-    event-loop threads under its sync engine), and each handoff may wait for the running
-    thread's switch interval (5 ms by default); the rest of the process is unaffected."""
+    thread all the time (the units' HTTP clients, Prefect's event-loop threads under its sync
+    engine), and each handoff may wait for the running thread's switch interval (5 ms by
+    default); the rest of the process is unaffected."""
     before = sys.getswitchinterval()
     sys.setswitchinterval(HANDOFF_SECONDS)
     try:
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+@contextmanager
+def settled_heap() -> Iterator[None]:
+    """What start-up built (modules, the plan, the unit directory) frozen out of the
+    collector's full passes while the replay runs, and young passes less often. At 1,000 units
+    the full passes took ~0.34 s each (22 s of a replay), mostly re-scanning what start-up
+    built. Restored afterwards: frozen objects are thawed, the thresholds put back."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTIONS, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _outputs(out: Path) -> list[Path]:
