@@ -10,7 +10,6 @@ from icalendar import Calendar, Event
 from domain.mail import Attachment
 
 
-@lru_cache(maxsize=4096)  # a batch mail carries the same events again as tasks join it
 def due_date_event(
     *,
     uid: str,
@@ -21,6 +20,15 @@ def due_date_event(
     stamp: datetime,
     filename: str = "han-nhiem-vu.ics",
 ) -> Attachment:
+    calendar = _calendar(uid, summary, description, due, url, stamp)
+    return Attachment(filename, "text/calendar", calendar)
+
+
+# a batch mail carries the same events again as tasks join it, each under a new file name
+@lru_cache(maxsize=4096)
+def _calendar(
+    uid: str, summary: str, description: str, due: date, url: str, stamp: datetime
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//cchc//Theo doi nhiem vu CCHC//VI")
     calendar.add("version", "2.0")
@@ -34,4 +42,4 @@ def due_date_event(
     event.add("description", description)
     event.add("url", url)
     calendar.add_component(event)
-    return Attachment(filename, "text/calendar", calendar.to_ical())
+    return bytes(calendar.to_ical())

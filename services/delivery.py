@@ -17,6 +17,8 @@ from notifications.message import envelope
 from services.ports import UnitOfWork
 from services.settings import MailSettings
 
+SENT_PER_COMMIT = 100  # mails recorded sent per commit where a resend replaces the first copy
+
 
 @dataclass
 class DeliveryReport:
@@ -149,12 +151,16 @@ class Delivery:
         finally:
             if delivered is not None:
                 self._mark_sent(uow, delivered, report)
+            uow.commit()  # what was sent and not committed yet
 
     def _mark_sent(self, uow: UnitOfWork, item: Claimed, report: DeliveryReport) -> None:
-        # Committed mail by mail (at most one send later): a crash resends at most one mail.
+        """Committed mail by mail (at most one send later): a crash resends at most one
+        mail. A backend that replaces a resent mail (the file sink) commits every
+        SENT_PER_COMMIT: what a crash resends replaces its first copy."""
         uow.outbox.mark_sent(item.id, at=self.clock.now())
-        uow.commit()
         report.sent += 1
+        if not self.backend.replaces_resent or report.sent % SENT_PER_COMMIT == 0:
+            uow.commit()
 
     @staticmethod
     def _release(uow: UnitOfWork, ids: list[int], report: DeliveryReport) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,9 @@ from services.settings import MailSettings
 TASK_ASSIGNED = MailKind.TASK_ASSIGNED
 
 
+CONTEXTS_KEPT = 20_000  # task contexts a mailer keeps (a province's open tasks of one day)
+
+
 @dataclass
 class Mailer:
     """What every task mail needs: the plan, the directory, the calendar and the settings."""
@@ -37,6 +40,9 @@ class Mailer:
     renderer: Renderer
     links: LinkSigner
     settings: MailSettings
+    _contexts: dict[tuple[Task, date], dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def sender(self) -> Mailbox:
@@ -62,6 +68,16 @@ class Mailer:
         return {"number_symbol": p.number_symbol, "issued_on": dmy(p.issued_on), "title": p.title}
 
     def task_context(self, task: Task, *, today: date) -> dict[str, Any]:
+        """What a mail says of `task` on `today` (a fresh dict: the caller may add to it).
+        Kept for the day: a batch mail carries its tasks again each time one joins it."""
+        found = self._contexts.get((task, today))
+        if found is None:
+            if len(self._contexts) >= CONTEXTS_KEPT:
+                self._contexts.clear()
+            found = self._contexts[task, today] = self._task_context(task, today=today)
+        return dict(found)
+
+    def _task_context(self, task: Task, *, today: date) -> dict[str, Any]:
         activity = self.plan.activity(task.key.activity)
         unit = self.directory.unit(task.key.unit)
         if activity is None or unit is None:
@@ -164,6 +180,48 @@ def build_task_mail(
     return key, mail
 
 
+@dataclass(frozen=True)
+class TaskMail:
+    """A mail about one task, rendered and not queued yet."""
+
+    key: str
+    kind: MailKind
+    mail: OutgoingMail
+    not_before: datetime
+
+
+def prepare_task_mail(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    task: Task,
+    kind: MailKind,
+    *,
+    now: datetime,
+    rung: str = "",
+    to: tuple[Audience, ...] = (Audience.UNIT_CONTACT,),
+    cc: tuple[Audience, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> TaskMail | None:
+    """Render one mail about `task`, or None when it was queued before (checked first, so
+    that a re-run does not even render). Nothing is written: a transaction may render before
+    it takes the database's write lock."""
+    if uow.outbox.exists(mailer.key(task, kind, rung)):
+        return None
+    key, mail = build_task_mail(mailer, task, kind, now=now, rung=rung, to=to, cc=cc, extra=extra)
+    return TaskMail(key, kind, mail, mailer.not_before(now))
+
+
+def queue_task_mail(uow: UnitOfWork, prepared: TaskMail, *, task_id: int | None) -> bool:
+    """Queue a prepared mail in the caller's transaction; False if queued before."""
+    return uow.outbox.enqueue(
+        prepared.mail,
+        key=prepared.key,
+        kind=prepared.kind.value,
+        task_id=task_id,
+        not_before=prepared.not_before,
+    )
+
+
 def enqueue_task_mail(
     uow: UnitOfWork,
     mailer: Mailer,
@@ -178,15 +236,15 @@ def enqueue_task_mail(
     task_id: int | None = None,
 ) -> bool:
     """Queue one mail about `task` in the caller's transaction; False if queued before."""
-    if uow.outbox.exists(mailer.key(task, kind, rung)):
-        return False  # checked first so that a re-run does not even render
-    key, mail = build_task_mail(mailer, task, kind, now=now, rung=rung, to=to, cc=cc, extra=extra)
+    prepared = prepare_task_mail(
+        uow, mailer, task, kind, now=now, rung=rung, to=to, cc=cc, extra=extra
+    )
+    if prepared is None:
+        return False
     if task_id is None:
         stored = uow.tasks.get(task.key, plan=mailer.plan.code)
         task_id = stored.id if stored else None
-    return uow.outbox.enqueue(
-        mail, key=key, kind=kind.value, task_id=task_id, not_before=mailer.not_before(now)
-    )
+    return queue_task_mail(uow, prepared, task_id=task_id)
 
 
 def build_mail(

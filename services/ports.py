@@ -162,7 +162,9 @@ class Submissions(Protocol):
         by: str,
         payload: dict[str, Any],
         nonce: str | None = None,
+        version: int | None = None,
     ) -> int: ...
+    def next_version(self, task_id: int) -> int: ...
     def add_evidence(
         self, *, task_id: int, version: int, items: list[dict[str, Any]], at: datetime
     ) -> None: ...

@@ -8,9 +8,15 @@ from typing import Any
 
 from domain.errors import NotFound
 from domain.records import StoredTask
-from domain.task import Action, Task, TaskKey
+from domain.task import Action, Task, TaskChanged, TaskKey
 from notifications.content import MailKind
-from services.mail import Mailer, enqueue_task_mail, local_time
+from services.mail import (
+    Mailer,
+    enqueue_task_mail,
+    local_time,
+    prepare_task_mail,
+    queue_task_mail,
+)
 from services.ports import UnitOfWork
 
 
@@ -45,20 +51,34 @@ def transition(
     note: dict[str, Any] | None = None,
 ) -> Task:
     """Move a task through its lifecycle, store it and write the audit entry."""
-    task = stored.task
-    changed, event = task.apply(action, at=at, reason=reason)
+    changed, event = stored.task.apply(action, at=at, reason=reason)
+    record_transition(uow, stored, changed, event, at=at, by=by, reason=reason, note=note)
+    return changed
+
+
+def record_transition(
+    uow: UnitOfWork,
+    stored: StoredTask,
+    changed: Task,
+    event: TaskChanged,
+    *,
+    at: datetime,
+    by: str,
+    reason: str = "",
+    note: dict[str, Any] | None = None,
+) -> None:
+    """Store a task as `Task.apply` changed it, and the audit entry of that change."""
     uow.tasks.save(stored.id, changed, at=at)
     uow.audit.record(
         at=at,
         actor=by,
         action=f"task.{event.new.value}",
         entity="task",
-        key=str(task.key),
+        key=str(stored.task.key),
         reason=reason,
         old={"state": event.old.value},
         new={"state": event.new.value, **(note or {})},
     )
-    return changed
 
 
 def submit(
@@ -85,20 +105,27 @@ def submit(
     stored = load(uow, mailer.plan.code, key)
     if nonce and (done := uow.submissions.by_nonce(stored.id, nonce)) is not None:
         return done
-    version = uow.submissions.add(task_id=stored.id, at=at, by=by, payload=payload, nonce=nonce)
-    if evidence:
-        uow.submissions.add_evidence(task_id=stored.id, version=version, items=evidence, at=at)
-    changed = transition(uow, stored, Action.SUBMIT, at=at, by=by, note={"version": version})
-    enqueue_task_mail(
+    # Everything read and rendered first: SQLite has one writer at a time, and a transaction
+    # holds the write lock from its first write to its commit.
+    version = uow.submissions.next_version(stored.id)
+    changed, event = stored.task.apply(Action.SUBMIT, at=at)
+    receipt = prepare_task_mail(
         uow,
         mailer,
         changed,
         MailKind.SUBMISSION_RECEIPT,
         now=at,
-        task_id=stored.id,
         rung=f"v{version}",
         extra={"version": version, "submitted_at": local_time(at)},
     )
+    uow.submissions.add(
+        task_id=stored.id, at=at, by=by, payload=payload, nonce=nonce, version=version
+    )
+    if evidence:
+        uow.submissions.add_evidence(task_id=stored.id, version=version, items=evidence, at=at)
+    record_transition(uow, stored, changed, event, at=at, by=by, note={"version": version})
+    if receipt is not None:
+        queue_task_mail(uow, receipt, task_id=stored.id)
     if before_commit is not None:
         before_commit()
     uow.commit()

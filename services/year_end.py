@@ -97,10 +97,10 @@ def prefill(ctx: PlanContext, unit: str) -> dict[str, Any]:
     counts: dict[str, int] = defaultdict(int)
     with ctx.app.uow() as uow:
         for task_id, task in uow.tasks.with_ids(plan=ctx.plan.code, unit=unit):
-            if task.key.activity == YEAR_END:
+            if task.key.activity == YEAR_END or task.key.stage is not Stage.REPORT:
                 continue
             versions = uow.submissions.versions(task_id)
-            if task.key.stage is not Stage.REPORT or not versions:
+            if not versions:
                 continue
             payload = versions[-1].payload
             activity = ctx.plan.activity(task.key.activity)

@@ -80,6 +80,7 @@ class NoticeLog:
 class SubmissionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._added: dict[tuple[int, int], SubmissionRow] = {}  # (task id, version) → row
 
     def add(
         self,
@@ -89,33 +90,45 @@ class SubmissionRepository:
         by: str,
         payload: dict[str, Any],
         nonce: str | None = None,
+        version: int | None = None,
     ) -> int:
-        """Store a new version of a task's submission; every earlier version is kept. A form
-        posted twice (same nonce) raises IntegrityError on the second: see `by_nonce`."""
+        """Store a new version of a task's submission (`version`, else the next one); every
+        earlier version is kept. A form posted twice (same nonce) raises IntegrityError on the
+        second: see `by_nonce`; so does a version another submission took meanwhile."""
+        version = version or self.next_version(task_id)
+        row = SubmissionRow(
+            task_id=task_id,
+            version=version,
+            submitted_at=at,
+            submitted_by=by,
+            payload=payload,
+            nonce=nonce,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self._added[task_id, version] = row
+        return version
+
+    def next_version(self, task_id: int) -> int:
+        """The version number the task's next submission takes."""
         last = self.session.scalar(
             select(func.max(SubmissionRow.version)).where(SubmissionRow.task_id == task_id)
         )
-        version = (last or 0) + 1
-        self.session.add(
-            SubmissionRow(
-                task_id=task_id,
-                version=version,
-                submitted_at=at,
-                submitted_by=by,
-                payload=payload,
-                nonce=nonce,
-            )
-        )
-        self.session.flush()
-        return version
+        return (last or 0) + 1
 
     def add_evidence(
         self, *, task_id: int, version: int, items: list[dict[str, Any]], at: datetime
     ) -> None:
-        """Evidence rows (links and files) of one submission version."""
-        submission_id = self.session.scalar(
-            select(SubmissionRow.id).where(
-                SubmissionRow.task_id == task_id, SubmissionRow.version == version
+        """Evidence rows (links and files) of one submission version (the one just added is
+        not read again)."""
+        added = self._added.get((task_id, version))
+        submission_id = (
+            added.id
+            if added is not None
+            else self.session.scalar(
+                select(SubmissionRow.id).where(
+                    SubmissionRow.task_id == task_id, SubmissionRow.version == version
+                )
             )
         )
         for item in items:

@@ -69,6 +69,14 @@ class TaskRepository:
         # ids looked up while adding tasks, for this unit of work only
         self._activities: dict[tuple[str, str], tuple[int, int]] = {}
         self._units: dict[str, int] = {}
+        # The rows read whole, held for this unit of work: the session's identity map keeps
+        # only weak references, and a task read to be changed is saved from the same row
+        # (without it, every save read the row again).
+        self._held: dict[int, TaskRow] = {}
+
+    def _hold(self, row: TaskRow, activity: str, unit: str) -> StoredTask:
+        self._held[row.id] = row
+        return _stored(row, activity, unit)
 
     def _rows(self, query: Select[Any]) -> list[Task]:
         return [task for _id, task in _read(self.session, query)]
@@ -179,14 +187,14 @@ class TaskRepository:
 
     def by_id(self, task_id: int) -> StoredTask | None:
         found = self.session.execute(_task_query().where(TaskRow.id == task_id)).first()
-        return _stored(*found) if found is not None else None
+        return self._hold(*found) if found is not None else None
 
     def by_ids(self, task_ids: Sequence[int]) -> dict[int, StoredTask]:
         """The tasks of `task_ids` found, by id, in one query per IN-sized slice."""
         found: dict[int, StoredTask] = {}
         for chunk in chunks(list(task_ids)):
             for row in self.session.execute(_task_query().where(TaskRow.id.in_(chunk))):
-                stored = _stored(*row)
+                stored = self._hold(*row)
                 found[stored.id] = stored
         return found
 
@@ -225,7 +233,7 @@ class TaskRepository:
 
     def get(self, key: TaskKey, *, plan: str) -> StoredTask | None:
         row = self._row(key, plan=plan)
-        return _stored(row, key.activity, key.unit) if row is not None else None
+        return self._hold(row, key.activity, key.unit) if row is not None else None
 
     def link_generation(self, key: TaskKey, *, plan: str) -> int | None:
         """The task's link generation (None: no such task in the plan), in one small query:
@@ -244,7 +252,7 @@ class TaskRepository:
         query = query.where(PlanRow.code == plan)
         if activity is not None:
             query = query.where(ActivityRow.code == activity)
-        return {(s := _stored(r, a, u)).task.key: s for r, a, u in self.session.execute(query)}
+        return {(s := self._hold(r, a, u)).task.key: s for r, a, u in self.session.execute(query)}
 
     def add(self, task: Task, *, plan: str, at: datetime, origin: str = PLAN_ORIGIN) -> int:
         """Store a new task of `plan` (its activity and unit stored before); its row id."""
@@ -273,8 +281,9 @@ class TaskRepository:
             self.session.add(self._new_row(task, plan=plan, at=at, origin=origin))
 
     def save(self, task_id: int, task: Task, *, at: datetime) -> None:
-        """Store what changed in a task (its key and origin never change)."""
-        row = self.session.get(TaskRow, task_id)
+        """Store what changed in a task (its key and origin never change); a row read in
+        this unit of work is not read again."""
+        row = self._held.get(task_id) or self.session.get(TaskRow, task_id)
         if row is None:
             raise NotFound(f"task id {task_id}")
         write_task(row, task, at=at)

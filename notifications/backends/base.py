@@ -34,6 +34,11 @@ class PermanentMailError(MailError):
 class MailBackend(ABC):
     """Sends built messages. `async with backend:` holds one connection for a batch."""
 
+    # True when sending a mail again replaces the copy sent before (one per Message-ID), so
+    # that a resend after a crash leaves no second copy: delivery may then record several
+    # mails as sent in one commit. A server that delivers each send keeps this False.
+    replaces_resent: bool = False
+
     async def open(self) -> None:  # noqa: B027 - optional hook, most backends need none
         """Prepare to send (connect); called once per batch."""
 

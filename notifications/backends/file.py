@@ -17,6 +17,8 @@ def eml_name(envelope: Envelope) -> str:
 
 
 class FileBackend(MailBackend):
+    replaces_resent = True  # a mail sent again rewrites its one file (see eml_name)
+
     def __init__(self, *, directory: Path) -> None:
         self.directory = Path(directory)
 

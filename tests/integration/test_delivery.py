@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +17,9 @@ from domain.clock import LOCAL_TZ
 from domain.schedule import all_tasks
 from domain.task import TaskKey
 from notifications.backends import SmtpBackend
+from notifications.backends.file import FileBackend
 from services.bootstrap import delivery
-from services.delivery import DeliveryReport
+from services.delivery import SENT_PER_COMMIT, DeliveryReport
 from services.tasks import assign
 from tests.integration.conftest import World
 from tests.smtp_server import Recorder, SmtpServer
@@ -186,3 +191,61 @@ def test_mail_queued_after_office_hours_waits_for_the_next_working_morning(
     assert run(world, server).sent == 0
     world.clock.set(datetime(2025, 4, 8, 7, 30, tzinfo=LOCAL_TZ))  # Tuesday, opening time
     assert run(world, server).sent == 2
+
+
+CRASHING_DELIVERY = """
+import asyncio, os, sys
+from datetime import datetime
+from pathlib import Path
+from domain.clock import FixedClock
+from notifications.backends.file import FileBackend
+from services.bootstrap import bootstrap, delivery
+from services.settings import Settings
+
+url, folder, crash_at, now = sys.argv[1:5]
+
+class DiesMidBatch(FileBackend):
+    written = 0
+
+    async def send(self, envelope):
+        if self.written == int(crash_at):
+            os._exit(3)  # the process dies: no finally, no commit
+        await super().send(envelope)
+        self.written += 1
+
+app = bootstrap(Settings(database_url=url), clock=FixedClock(datetime.fromisoformat(now)))
+asyncio.run(delivery(app, DiesMidBatch(directory=Path(folder))).run())
+"""
+
+
+def test_the_file_sink_after_a_crash_holds_each_mail_once(world: World, tmp_path: Path) -> None:
+    """The file sink records sent mail SENT_PER_COMMIT at a time: a process that dies
+    between commits leaves mails written but not recorded; they are sent again and each
+    replaces its own file, so every mail is there exactly once."""
+    queue(world, 150)
+    folder = tmp_path / "mail"
+    crash_at = SENT_PER_COMMIT + 20
+    died = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASHING_DELIVERY,
+            world.app.settings.database_url,
+            str(folder),
+            str(crash_at),
+            world.clock.now().isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert died.returncode == 3, died.stderr[-2000:]
+    assert len(list(folder.glob("*.eml"))) == crash_at
+    assert states(world)["sent"] == SENT_PER_COMMIT  # the last 20 written, not recorded
+    world.clock.advance(timedelta(seconds=world.app.settings.mail.claim_lease_seconds + 1))
+    report = asyncio.run(delivery(world.app, FileBackend(directory=folder)).run())
+    assert report.sent == 150 - SENT_PER_COMMIT  # the 20 again, then the 30 never tried
+    files = list(folder.glob("*.eml"))
+    ids = [message_from_bytes(f.read_bytes())["Message-ID"] for f in files]
+    assert len(files) == len(set(ids)) == 150
+    assert states(world)["sent"] == 150

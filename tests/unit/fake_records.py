@@ -146,13 +146,19 @@ class FakeSubmissions(Repo):
         by: str,
         payload: dict[str, Any],
         nonce: str | None = None,
+        version: int | None = None,
     ) -> int:
         if nonce and self.by_nonce(task_id, nonce) is not None:
             raise ValueError("the same form twice")  # the unique constraint's work
-        version = len(self.versions(task_id)) + 1
+        version = version or self.next_version(task_id)
+        if any(s.version == version for s in self.versions(task_id)):
+            raise ValueError("the same version twice")  # the unique constraint's work
         id_ = self.s.next_id(self.s.submissions)
         self.s.submissions.append(Submission(id_, task_id, version, at, by, payload, nonce))
         return version
+
+    def next_version(self, task_id: int) -> int:
+        return len(self.versions(task_id)) + 1
 
     def add_evidence(
         self, *, task_id: int, version: int, items: list[dict[str, Any]], at: datetime

@@ -1,0 +1,81 @@
+"""What a write costs the database: a task read to be changed is not read again, and a
+submission does all its reading and rendering before its first write (SQLite has one writer
+at a time; a transaction holds the write lock from its first write to its commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from domain.task import Action, TaskState
+from notifications.content import MailKind
+from services.tasks import load, submit, transition
+from tests.integration.conftest import World
+
+
+@contextmanager
+def statements(world: World) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()).upper())
+
+    event.listen(world.app.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(world.app.engine, "before_cursor_execute", record)
+
+
+def open_task(world: World) -> Any:
+    with world.app.uow() as uow:
+        found = uow.tasks.with_ids(plan=world.plan.code, states=[TaskState.OPEN])
+    return found[0][1]
+
+
+def reads_of_tasks(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.startswith("SELECT") and "FROM TASKS" in s]
+
+
+def test_a_task_read_to_be_changed_is_saved_without_reading_it_again(world: World) -> None:
+    task = open_task(world)
+    with world.app.uow() as uow:
+        stored = load(uow, world.plan.code, task.key)
+        with statements(world) as seen:
+            transition(uow, stored, Action.SUBMIT, at=world.clock.now(), by="test")
+            uow.commit()
+    assert reads_of_tasks(seen) == []
+    assert any(s.startswith("UPDATE TASKS") for s in seen)  # the change was written
+    with world.app.uow() as uow:
+        assert load(uow, world.plan.code, task.key).task.state is TaskState.SUBMITTED
+
+
+def test_a_submission_reads_and_renders_before_its_first_write(world: World) -> None:
+    task = open_task(world)
+    evidence = [{"kind": "link", "url": "https://example.invalid/tin-bai", "topics": []}]
+    with world.app.uow() as uow, statements(world) as seen:
+        version = submit(
+            uow,
+            world.mailer,
+            task.key,
+            at=world.clock.now(),
+            by="unit:test",
+            payload={"content": "Đã đăng tin"},
+            nonce="n-1",
+            evidence=evidence,
+        )
+    writes = [i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes, seen
+    after_first_write = seen[writes[0] :]
+    assert [s for s in after_first_write if s.startswith("SELECT")] == []
+    assert version == 1
+    with world.app.uow() as uow:
+        stored = load(uow, world.plan.code, task.key)
+        assert stored.task.state is TaskState.SUBMITTED
+        assert [e.url for e in uow.submissions.evidence([stored.id])] == [evidence[0]["url"]]
+        receipt = world.mailer.key(stored.task, MailKind.SUBMISSION_RECEIPT, f"v{version}")
+        assert uow.outbox.exists(receipt)
