@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from email.message import Message
 from pathlib import Path
 
 import aiosmtplib
@@ -28,7 +29,7 @@ from domain.clock import LOCAL_TZ, FixedClock
 from domain.schedule import all_tasks
 from notifications.backends import SmtpBackend
 from notifications.content import MailKind
-from notifications.message import Envelope, envelope
+from notifications.message import Envelope, envelope, to_email_message
 from services.bootstrap import bootstrap, delivery, mailer
 from services.mail import build_task_mail, enqueue_task_mail
 from services.plans import load_plan as store_plan
@@ -37,6 +38,8 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 4, 1, 8, 0, tzinfo=LOCAL_TZ)
+
+Prebuilt = tuple[Envelope, Message]  # a mail flattened, and its message object
 
 
 def start_sink(folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -50,17 +53,17 @@ def start_sink(folder: Path, port: int) -> subprocess.Popen[bytes]:
     return sink
 
 
-async def raw_send(messages: list[Envelope], port: int, *, flattened: bool) -> float:
+async def raw_send(messages: list[Prebuilt], port: int, *, flattened: bool) -> float:
     """aiosmtplib alone over one connection: `send_message` with the built message objects,
     or (flattened) `sendmail` with their bytes — the floor no pipeline can beat."""
     client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
     await client.connect()
     started = time.perf_counter()
-    for item in messages:
+    for item, message in messages:
         if flattened:
             await client.sendmail(item.sender, list(item.recipients), item.data)
         else:
-            await client.send_message(item.message)
+            await client.send_message(message)
     elapsed = time.perf_counter() - started
     await client.quit()
     return elapsed
@@ -112,26 +115,25 @@ def pipeline(count: int, port: int, workdir: Path) -> tuple[float, float]:
     return queued - started, delivered - queued
 
 
-def prebuilt(count: int) -> list[Envelope]:
+def prebuilt(count: int) -> list[Prebuilt]:
     app = bootstrap(Settings(), clock=FixedClock(NOW))
     units = load_units(ROOT / "plans/units.example.yaml")
     cal = load_calendar(ROOT / "plans/calendar-overrides.yaml")
     app.__dict__["calendar"] = cal
     plan = load_plan(ROOT / "plans/2025-skhcn-quang-ngai.yaml", directory=units, calendar=cal)
     tasks, mail = all_tasks(plan, units, cal), mailer(app, plan, units)
-    return [
-        envelope(
-            build_task_mail(
-                mail,
-                tasks[i % len(tasks)],
-                MailKind.REMINDER,
-                now=NOW,
-                rung=f"raw-{i}",
-                extra={"lead": "Còn 5 ngày làm việc"},
-            )[1]
-        )
+    mails = [
+        build_task_mail(
+            mail,
+            tasks[i % len(tasks)],
+            MailKind.REMINDER,
+            now=NOW,
+            rung=f"raw-{i}",
+            extra={"lead": "Còn 5 ngày làm việc"},
+        )[1]
         for i in range(count)
     ]
+    return [(envelope(m), to_email_message(m)) for m in mails]
 
 
 def main() -> None:

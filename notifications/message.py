@@ -106,19 +106,19 @@ class Envelope:
 
     sender: str
     recipients: tuple[str, ...]
-    message: Message
+    message_id: str
     data: bytes
-
-    @property
-    def message_id(self) -> str:
-        return str(self.message["Message-ID"])
 
 
 def envelope(mail: OutgoingMail) -> Envelope:
-    message = to_email_message(mail)
     return Envelope(
         sender=mail.sender.email,
         recipients=tuple(mail.recipients()),
-        message=message,
-        data=as_bytes(message),
+        message_id=mail.message_id,
+        data=as_bytes(to_email_message(mail)),
     )
+
+
+def envelopes(mails: list[OutgoingMail]) -> list[Envelope]:
+    """Several messages built at once (what a build process is given)."""
+    return [envelope(mail) for mail in mails]

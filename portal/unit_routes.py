@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from domain.errors import IllegalTransition, InvalidRequest
 from domain.policy import STAGE_LABELS_VI
-from domain.task import TaskKey
+from domain.task import Task, TaskKey
 from portal.forms import FILE_SLOTS, read_form
 from portal.posted import posted_form
 from portal.resume import resume_later
@@ -171,6 +171,10 @@ def _evidence(payload: dict[str, Any], staged: Staged) -> tuple[list[Any], list[
     return links, files
 
 
+def _same_generation(portal: Portal, claims: LinkClaims, task: Task) -> None:
+    portal.check_generation(claims, task.link_generation)
+
+
 def _commit(
     portal: Portal,
     ctx: PlanContext,
@@ -191,13 +195,14 @@ def _commit(
             try:
                 with portal.write_lock, ctx.app.uow() as uow:
                     at = portal.app.clock.now()
-                    portal.check_link(ctx, key, claims, uow)  # revoked while the files came in?
                     return submit(
                         uow,
                         ctx.mailer,
                         key,
                         at=at,
                         by=f"unit:{claims.unit}",
+                        # revoked while the files came in? (read with the task, not again)
+                        check=partial(_same_generation, portal, claims),
                         payload=payload,
                         nonce=nonce or None,
                         evidence=links + files,

@@ -11,6 +11,7 @@ new batch mail that carries the earlier ones too, and the earlier mail is merged
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,16 +31,24 @@ def enqueue_assignments(
     uow: UnitOfWork, mailer: Mailer, tasks: list[tuple[int, Task]], *, now: datetime
 ) -> int:
     """Queue the assignment of each (row id, task) not mailed yet; how many new. What is
-    queued already is read in one query: a waiting stage passes here again and again."""
+    queued already, the batches' waiting mails and the tasks those carry are read in one
+    query each, whatever the number of units: a waiting stage passes here again and again."""
     queued_before = uow.outbox.existing([mailer.key(task, ASSIGNED) for _id, task in tasks])
+    slot = mailer.not_before(now)
     new = 0
+    batches: dict[str, list[tuple[int, Task]]] = {}
     for task_id, task in tasks:
         if mailer.key(task, ASSIGNED) in queued_before:
             continue
         if _batched(mailer, task):
-            new += _enqueue_in_batch(uow, mailer, task_id, task, now=now)
+            batch = batch_name(mailer, task.key.unit, slot)
+            batches.setdefault(batch, []).append((task_id, task))
         else:
             new += enqueue_task_mail(uow, mailer, task, ASSIGNED, now=now, task_id=task_id)
+    if batches:
+        found = _Found.read(uow, list(batches))
+        for batch, joining in batches.items():
+            new += _enqueue_in_batch(uow, mailer, batch, joining, found, now=now)
     return new
 
 
@@ -60,31 +69,87 @@ def batch_key(mailer: Mailer, unit: str, keys: list[str]) -> str:
     return f"{mailer.plan.code}:{unit}:{BATCH.value}:{digest}"
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What the batches joined already hold: their waiting mails, the assignments each
+    waiting batch mail carries, and the tasks of those assignments by row id."""
+
+    waiting: dict[str, list[Waiting]]
+    carried: dict[str, list[Waiting]]
+    tasks: dict[int, Task]
+
+    @classmethod
+    def read(cls, uow: UnitOfWork, batches: list[str]) -> _Found:
+        waiting = uow.outbox.waiting_in(batches)
+        mails = [m.key for found in waiting.values() for m in found if m.kind == BATCH.value]
+        carried = uow.outbox.carried_in(mails)
+        ids = [m.task_id for found in waiting.values() for m in found if m.kind != BATCH.value]
+        ids += [c.task_id for found in carried.values() for c in found]
+        stored = uow.tasks.by_ids([i for i in ids if i is not None])
+        return cls(waiting, carried, {i: s.task for i, s in stored.items()})
+
+    def assignments(self, batch: str) -> list[Waiting]:
+        """The assignments the waiting mails of `batch` carry: their own, or a batch mail's."""
+        found: list[Waiting] = []
+        for mail in self.waiting.get(batch, []):
+            if mail.kind == BATCH.value:
+                found += [c for c in self.carried.get(mail.key, []) if c.kind == ASSIGNED.value]
+            else:
+                found.append(mail)
+        return found
+
+    def task(self, carried: Waiting) -> Task:
+        """The task a carried assignment names; NotFound when the outbox names none."""
+        if carried.task_id is None or carried.task_id not in self.tasks:
+            raise NotFound(f"an assignment in the outbox names no task (id {carried.task_id})")
+        return self.tasks[carried.task_id]
+
+
 def _enqueue_in_batch(
-    uow: UnitOfWork, mailer: Mailer, task_id: int, task: Task, *, now: datetime
-) -> bool:
-    key, mail = build_task_mail(mailer, task, ASSIGNED, now=now)
-    slot, unit = mailer.not_before(now), task.key.unit
-    batch = batch_name(mailer, unit, slot)
-    waiting = uow.outbox.waiting(batch)
-    if not waiting:  # the first of its sending time goes as it is, unless another joins it
-        return uow.outbox.enqueue(
-            mail, key=key, kind=ASSIGNED.value, task_id=task_id, not_before=slot, batch=batch
+    uow: UnitOfWork,
+    mailer: Mailer,
+    batch: str,
+    joining: list[tuple[int, Task]],
+    found: _Found,
+    *,
+    now: datetime,
+) -> int:
+    """Queue the assignments `joining` a batch: the first of its sending time goes as it is,
+    unless another joins it; else one batch mail carries every assignment of the batch, and
+    the mails waiting before are merged into it."""
+    built = [
+        (task_id, task, *build_task_mail(mailer, task, ASSIGNED, now=now))
+        for task_id, task in joining
+    ]
+    slot, unit = mailer.not_before(now), joining[0][1].key.unit
+    waiting = found.waiting.get(batch, [])
+    if not waiting and len(built) == 1:
+        task_id, _task, key, mail = built[0]
+        return int(
+            uow.outbox.enqueue(
+                mail, key=key, kind=ASSIGNED.value, task_id=task_id, not_before=slot, batch=batch
+            )
         )
     slot = min([slot, *(w.not_before for w in waiting if w.not_before)])  # none waits longer
-    carried = [*_carried(uow, waiting), Waiting(0, key, ASSIGNED.value, task_id)]
+    earlier = found.assignments(batch)
+    carried = [
+        *earlier,
+        *(Waiting(0, key, ASSIGNED.value, task_id) for task_id, _t, key, _m in built),
+    ]
     into = batch_key(mailer, unit, [c.key for c in carried])
-    uow.outbox.enqueue(
-        mail,
-        key=key,
-        kind=ASSIGNED.value,
-        task_id=task_id,
-        not_before=slot,
-        batch=batch,
-        carried_by=into,
-    )
-    uow.outbox.merge([w.id for w in waiting], into)
-    tasks = [*_tasks(uow, [c.task_id for c in carried[:-1]]), task]
+    for task_id, _task, key, mail in built:
+        uow.outbox.enqueue(
+            mail,
+            key=key,
+            kind=ASSIGNED.value,
+            task_id=task_id,
+            not_before=slot,
+            batch=batch,
+            carried_by=into,
+        )
+    if waiting:
+        uow.outbox.merge(waiting, into)
+    tasks = [*(found.task(c) for c in earlier), *(task for _id, task, _k, _m in built)]
     uow.outbox.enqueue(
         _batch_mail(mailer, unit, tasks, key=into, now=now),
         key=into,
@@ -93,27 +158,7 @@ def _enqueue_in_batch(
         not_before=slot,
         batch=batch,
     )
-    return True
-
-
-def _carried(uow: UnitOfWork, waiting: list[Waiting]) -> list[Waiting]:
-    """The assignments the waiting mails of a batch carry: their own, or a batch mail's."""
-    found: list[Waiting] = []
-    for mail in waiting:
-        if mail.kind == BATCH.value:
-            found += [c for c in uow.outbox.carried(mail.key) if c.kind == ASSIGNED.value]
-        else:
-            found.append(mail)
-    return found
-
-
-def _tasks(uow: UnitOfWork, task_ids: list[int | None]) -> list[Task]:
-    """The tasks the carried assignments name, in their order (read in one query)."""
-    found = uow.tasks.by_ids([i for i in task_ids if i is not None])
-    missing = [i for i in task_ids if i is None or i not in found]
-    if missing:
-        raise NotFound(f"an assignment in the outbox names no task (id {missing[0]})")
-    return [found[i].task for i in task_ids if i is not None]
+    return len(built)
 
 
 def _batch_mail(

@@ -3,19 +3,59 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy.exc import OperationalError
 
 from domain.calendar import WorkingCalendar
 from domain.clock import Clock
-from domain.mail import Claimed, Mailbox
+from domain.mail import Claimed, Mailbox, OutgoingMail
 from domain.office_hours import backoff, next_send_time
 from notifications.backends import ConnectionLost, MailBackend, MailError
-from notifications.message import envelope
+from notifications.message import Envelope, envelope, envelopes
 from services.ports import UnitOfWork
 from services.settings import MailSettings
+
+BUILT_PER_TASK = 10  # messages a build process is given at once
+
+
+@cache
+def builders(workers: int) -> Executor | None:
+    """The build processes of this process (None: build here), started on first use and
+    kept for the process's life; spawned, not forked (the process runs threads)."""
+    if not workers:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+class Builds:
+    """A batch's messages in order: each built when asked for, or, with build processes,
+    all given to them at once, BUILT_PER_TASK to a task, and awaited in turn."""
+
+    def __init__(self, mails: list[OutgoingMail], pool: Executor | None) -> None:
+        self.mails = mails
+        self.tasks: list[asyncio.Future[list[Envelope]]] = []
+        if pool is not None:
+            self.tasks = [
+                asyncio.wrap_future(pool.submit(envelopes, mails[i : i + BUILT_PER_TASK]))
+                for i in range(0, len(mails), BUILT_PER_TASK)
+            ]
+
+    async def get(self, index: int) -> Envelope:
+        if not self.tasks:
+            return envelope(self.mails[index])
+        built = await self.tasks[index // BUILT_PER_TASK]
+        return built[index % BUILT_PER_TASK]
+
+    def cancel(self) -> None:
+        """What is not built yet is not needed (the batch ended early)."""
+        for task in self.tasks:
+            task.cancel()
+
 
 SENT_PER_COMMIT = 100  # mails recorded sent per commit where a resend replaces the first copy
 
@@ -124,16 +164,18 @@ class Delivery:
     async def _send_each(
         self, uow: UnitOfWork, claimed: list[Claimed], report: DeliveryReport
     ) -> bool:
-        """Send in order. While the server answers one mail, we build the next and record
-        the last as sent, so our own work hides behind the server's."""
-        message = envelope(claimed[0].mail)
+        """Send in order. While the server answers one mail, we build the next (or the build
+        processes build them all) and record the last as sent, so our own work hides behind
+        the server's."""
+        builds = Builds([c.mail for c in claimed], builders(self.settings.build_workers))
         delivered: Claimed | None = None
         try:
+            message = await builds.get(0)
             for index, item in enumerate(claimed):
                 sending = asyncio.ensure_future(self.backend.send(message))
                 await asyncio.sleep(0)  # the first command is on the wire
                 if index + 1 < len(claimed):
-                    message = envelope(claimed[index + 1].mail)
+                    message = await builds.get(index + 1)
                 if delivered is not None:
                     self._mark_sent(uow, delivered, report)
                     delivered = None
@@ -149,6 +191,7 @@ class Delivery:
                     delivered = item
             return True
         finally:
+            builds.cancel()
             if delivered is not None:
                 self._mark_sent(uow, delivered, report)
             uow.commit()  # what was sent and not committed yet

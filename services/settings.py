@@ -37,6 +37,10 @@ class MailSettings(BaseModel):
     backoff_seconds: float = Field(default=60.0, gt=0)
     backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     claim_lease_seconds: float = Field(default=600.0, gt=0)
+    # Processes that build the messages (the MIME work) while delivery sends and records;
+    # 0: delivery builds each message itself, one ahead of the send. Worth it where sending
+    # costs less than building (the file sink, a fast local relay) and mails come in thousands.
+    build_workers: int = Field(default=0, ge=0, le=16)
     # Where a rehearsal (DIỄN TẬP) plan's mail may go: domains, each with its subdomains;
     # CCHC_MAIL__REHEARSAL_DOMAINS='skhcn.example.invalid,quangngai.example.invalid' (or a JSON
     # list), '*' for every address. Unset: the domain of from_address only. A rehearsal mail

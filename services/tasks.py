@@ -92,17 +92,21 @@ def submit(
     nonce: str | None = None,
     evidence: list[dict[str, Any]] | None = None,
     before_commit: Callable[[], object] | None = None,
+    check: Callable[[Task], object] | None = None,
 ) -> int:
     """Record a submission (a new version), move the task, queue the receipt; the version.
 
     `before_commit` runs last inside the transaction, once everything else was accepted (the
-    portal moves the evidence files into the store there).
+    portal moves the evidence files into the store there); `check` is shown the stored task
+    before anything else and may refuse it by raising (the portal's replaced-link check).
 
     The same form (`nonce`) handed in again returns the version it made and changes nothing;
     two at once: the database's unique constraint lets one through (the other raises
     IntegrityError, and asking again returns the winner's version).
     """
     stored = load(uow, mailer.plan.code, key)
+    if check is not None:
+        check(stored.task)
     if nonce and (done := uow.submissions.by_nonce(stored.id, nonce)) is not None:
         return done
     # Everything read and rendered first: SQLite has one writer at a time, and a transaction

@@ -134,44 +134,60 @@ class OutboxRepository:
             )
         return found
 
-    def waiting(self, batch: str) -> list[Waiting]:
-        """The mails of `batch` no delivery step has taken (locked until commit on
-        PostgreSQL, so that a claim skips them while they are merged)."""
-        query = (
-            select(
-                OutboxRow.id,
-                OutboxRow.idempotency_key,
-                OutboxRow.kind,
-                OutboxRow.task_id,
-                OutboxRow.not_before,
+    def waiting_in(self, batches: Sequence[str]) -> dict[str, list[Waiting]]:
+        """The mails of `batches` no delivery step has taken, by batch, in queue order (a
+        query per 5,000 batches; locked until commit on PostgreSQL, so that a claim skips
+        them while they are merged)."""
+        found: dict[str, list[Waiting]] = {}
+        for chunk in chunks(batches):
+            query = (
+                select(
+                    OutboxRow.batch,
+                    OutboxRow.id,
+                    OutboxRow.idempotency_key,
+                    OutboxRow.kind,
+                    OutboxRow.task_id,
+                    OutboxRow.not_before,
+                )
+                .where(
+                    OutboxRow.batch.in_(chunk),
+                    OutboxRow.state == PENDING,
+                    OutboxRow.attempts == 0,
+                    OutboxRow.claim_token.is_(None),
+                )
+                .order_by(OutboxRow.id)
             )
-            .where(
-                OutboxRow.batch == batch,
-                OutboxRow.state == PENDING,
-                OutboxRow.attempts == 0,
-                OutboxRow.claim_token.is_(None),
+            if self.session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for batch, id_, key, kind, task_id, not_before in self.session.execute(query):
+                found.setdefault(str(batch), []).append(
+                    Waiting(id_, key, kind, task_id, not_before)
+                )
+        return found
+
+    def carried_in(self, keys: Sequence[str]) -> dict[str, list[Waiting]]:
+        """The mails each of the mails `keys` carries, by carrying mail, in queue order."""
+        found: dict[str, list[Waiting]] = {}
+        for chunk in chunks(keys):
+            query = (
+                select(
+                    OutboxRow.carried_by,
+                    OutboxRow.id,
+                    OutboxRow.idempotency_key,
+                    OutboxRow.kind,
+                    OutboxRow.task_id,
+                )
+                .where(OutboxRow.carried_by.in_(chunk))
+                .order_by(OutboxRow.id)
             )
-            .order_by(OutboxRow.id)
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return [Waiting(*row) for row in self.session.execute(query)]
+            for by, id_, key, kind, task_id in self.session.execute(query):
+                found.setdefault(str(by), []).append(Waiting(id_, key, kind, task_id))
+        return found
 
-    def carried(self, key: str) -> list[Waiting]:
-        """The mails the mail `key` carries."""
-        query = (
-            select(OutboxRow.id, OutboxRow.idempotency_key, OutboxRow.kind, OutboxRow.task_id)
-            .where(OutboxRow.carried_by == key)
-            .order_by(OutboxRow.id)
-        )
-        return [Waiting(*row) for row in self.session.execute(query)]
-
-    def merge(self, ids: list[int], into: str) -> None:
-        """Mark waiting mails `ids` as carried by the mail `into`, and what they carried
-        with them; refuses (ConcurrentMerge) when delivery took one of them meanwhile."""
-        keys = list(
-            self.session.scalars(select(OutboxRow.idempotency_key).where(OutboxRow.id.in_(ids)))
-        )
+    def merge(self, mails: Sequence[Waiting], into: str) -> None:
+        """Mark waiting `mails` as carried by the mail `into`, and what they carried with
+        them; refuses (ConcurrentMerge) when delivery took one of them meanwhile."""
+        ids, keys = [m.id for m in mails], [m.key for m in mails]
         done = self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids), OutboxRow.state == PENDING)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from domain.clock import LOCAL_TZ, FixedClock
 from domain.policy import Stage
@@ -103,6 +103,27 @@ def test_a_units_two_assignments_of_one_morning_go_in_one_mail(world: World) -> 
     for unit in one:
         [mail] = to_send(world, unit)
         assert mail.kind == "task_assigned"
+
+
+def test_joining_the_batches_of_every_unit_reads_them_at_once(world: World) -> None:
+    """The second opening of the morning finds every unit's batch waiting: what the batches
+    hold is read in one query each, not per unit (a province has a thousand units)."""
+    open_slot(world, FIRST, DAWN)
+    joined = units_of(world, FIRST) & units_of(world, THIRD)
+    assert len(joined) > 3
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        seen.append(" ".join(sql.split()).upper())
+
+    event.listen(world.app.engine, "before_cursor_execute", record)
+    try:
+        open_slot(world, THIRD, DAWN + timedelta(minutes=1))
+    finally:
+        event.remove(world.app.engine, "before_cursor_execute", record)
+    reads = [s for s in seen if s.startswith("SELECT") and " FROM OUTBOX" in s]
+    assert len(reads) == 2, reads  # what was queued before, the batches' waiting mails
+    assert all(len(to_send(world, unit)) == 1 for unit in joined)
 
 
 def test_a_third_opening_that_day_makes_one_mail_of_three_each_sent_once(

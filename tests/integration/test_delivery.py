@@ -12,6 +12,7 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from domain.clock import LOCAL_TZ
 from domain.schedule import all_tasks
@@ -21,6 +22,8 @@ from notifications.backends.file import FileBackend
 from services.bootstrap import delivery
 from services.delivery import SENT_PER_COMMIT, DeliveryReport
 from services.tasks import assign
+from storage.tables import OutboxRow
+from storage.uow import session_of
 from tests.integration.conftest import World
 from tests.smtp_server import Recorder, SmtpServer
 
@@ -249,3 +252,25 @@ def test_the_file_sink_after_a_crash_holds_each_mail_once(world: World, tmp_path
     ids = [message_from_bytes(f.read_bytes())["Message-ID"] for f in files]
     assert len(files) == len(set(ids)) == 150
     assert states(world)["sent"] == 150
+
+
+def test_build_processes_make_the_same_messages_each_sent_once(
+    world: World, tmp_path: Path
+) -> None:
+    """Delivery with messages built by processes of their own writes the same bytes as
+    delivery building each itself, every mail once and in the same files."""
+    queue(world, 45)
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    first = asyncio.run(delivery(world.app, FileBackend(directory=here)).run())
+    with world.app.uow() as uow:
+        session_of(uow).execute(update(OutboxRow).values(state="pending", claim_token=None))
+        uow.commit()
+    world.app.settings.mail.build_workers = 2
+    world.app.settings.mail.batch_size = 20  # several batches, each cut into several tasks
+    second = asyncio.run(delivery(world.app, FileBackend(directory=apart)).run())
+    assert first.sent == second.sent == 45
+    built_here = {f.name: f.read_bytes() for f in here.glob("*.eml")}
+    built_apart = {f.name: f.read_bytes() for f in apart.glob("*.eml")}
+    assert len(built_here) == 45
+    assert built_apart == built_here
+    assert states(world)["sent"] == 45

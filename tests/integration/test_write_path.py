@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
-from domain.task import Action, TaskState
+from domain.task import Action, Task, TaskState
 from notifications.content import MailKind
+from portal.state import Portal
+from portal.unit_routes import _opened, _record
+from services.links import LinkRevoked
+from services.office import reissue_link
+from services.settings import PortalSettings
 from services.tasks import load, submit, transition
 from tests.integration.conftest import World
+from tests.integration.portal_kit import link, rows
 
 
 @contextmanager
@@ -79,3 +87,42 @@ def test_a_submission_reads_and_renders_before_its_first_write(world: World) -> 
         assert [e.url for e in uow.submissions.evidence([stored.id])] == [evidence[0]["url"]]
         receipt = world.mailer.key(stored.task, MailKind.SUBMISSION_RECEIPT, f"v{version}")
         assert uow.outbox.exists(receipt)
+
+
+def test_a_refused_check_writes_nothing(world: World) -> None:
+    task = open_task(world)
+
+    def refuse(_task: Task) -> None:
+        raise LinkRevoked("the Office replaced this link")
+
+    with world.app.uow() as uow, pytest.raises(LinkRevoked), statements(world) as seen:
+        submit(
+            uow,
+            world.mailer,
+            task.key,
+            at=world.clock.now(),
+            by="unit:test",
+            payload={"content": "Đã đăng tin"},
+            check=refuse,
+        )
+    assert [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
+
+
+def test_a_link_replaced_while_the_answer_came_in_is_refused(world: World, tmp_path: Path) -> None:
+    """The portal read the link (generation 1); the Office replaces it before the answer is
+    recorded: the record step refuses it, and nothing is written."""
+    settings = world.app.settings.model_copy(
+        update={"portal": PortalSettings(upload_dir=tmp_path / "uploads")}
+    )
+    portal = Portal(settings, world.clock)
+    try:
+        claims, ctx, key = _opened(portal, link(world).removeprefix("/t/"))
+        with world.app.uow() as uow:
+            task_id = load(uow, world.plan.code, key).id
+        reissue_link(ctx, task_id, at=world.clock.now(), by="office:test", reason="Thư gửi nhầm")
+        before = rows(world)
+        with pytest.raises(LinkRevoked):
+            _record(portal, ctx, key, claims, {"content": "Kế hoạch của đơn vị"}, [])
+        assert rows(world) == before
+    finally:
+        portal.app.close()

@@ -40,22 +40,26 @@ class FakeOutbox(Repo):
         self.s.outbox[key] = queued
         return True
 
-    def waiting(self, batch: str) -> list[Waiting]:
-        return [
-            Waiting(q.id, q.key, q.kind, q.task_id, q.not_before)
-            for q in self.s.outbox.values()
-            if q.batch == batch and q.state == "pending" and q.attempts == 0
-        ]
+    def waiting_in(self, batches: Sequence[str]) -> dict[str, list[Waiting]]:
+        found: dict[str, list[Waiting]] = {}
+        for q in sorted(self.s.outbox.values(), key=lambda q: q.id):
+            if q.batch in batches and q.state == "pending" and q.attempts == 0:
+                found.setdefault(str(q.batch), []).append(
+                    Waiting(q.id, q.key, q.kind, q.task_id, q.not_before)
+                )
+        return found
 
-    def carried(self, key: str) -> list[Waiting]:
-        return [
-            Waiting(q.id, q.key, q.kind, q.task_id)
-            for q in self.s.outbox.values()
-            if q.carried_by == key
-        ]
+    def carried_in(self, keys: Sequence[str]) -> dict[str, list[Waiting]]:
+        found: dict[str, list[Waiting]] = {}
+        for q in sorted(self.s.outbox.values(), key=lambda q: q.id):
+            if q.carried_by in keys:
+                found.setdefault(str(q.carried_by), []).append(
+                    Waiting(q.id, q.key, q.kind, q.task_id)
+                )
+        return found
 
-    def merge(self, ids: list[int], into: str) -> None:
-        merged = [self._by_id(i) for i in ids]
+    def merge(self, mails: Sequence[Waiting], into: str) -> None:
+        merged = [self._by_id(m.id) for m in mails]
         keys = {q.key for q in merged}
         for q in self.s.outbox.values():
             if q.carried_by in keys:
