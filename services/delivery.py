@@ -26,7 +26,9 @@ BUILT_PER_TASK = 10  # messages a build process is given at once
 @cache
 def builders(workers: int) -> Executor | None:
     """The build processes of this process (None: build here), started on first use and
-    kept for the process's life; spawned, not forked (the process runs threads)."""
+    kept for the process's life; spawned, not forked (the process runs threads), so the
+    program's main module must start its work under `if __name__ == "__main__":` (cchc's
+    commands, Prefect's engine and pytest do)."""
     if not workers:
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))

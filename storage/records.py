@@ -77,6 +77,20 @@ class NoticeLog:
         return {kind: count for kind, count in rows}
 
 
+# Built once: a unit's task page and answer read these on every request.
+_LAST_VERSION = select(func.max(SubmissionRow.version)).where(
+    SubmissionRow.task_id == bindparam("task")
+)
+_BY_NONCE = select(SubmissionRow.version).where(
+    SubmissionRow.task_id == bindparam("task"), SubmissionRow.nonce == bindparam("nonce")
+)
+_VERSIONS = (
+    select(SubmissionRow)
+    .where(SubmissionRow.task_id == bindparam("task"))
+    .order_by(SubmissionRow.version)
+)
+
+
 class SubmissionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -111,9 +125,7 @@ class SubmissionRepository:
 
     def next_version(self, task_id: int) -> int:
         """The version number the task's next submission takes."""
-        last = self.session.scalar(
-            select(func.max(SubmissionRow.version)).where(SubmissionRow.task_id == task_id)
-        )
+        last = self.session.connection().execute(_LAST_VERSION, {"task": task_id}).scalar()
         return (last or 0) + 1
 
     def add_evidence(
@@ -159,11 +171,8 @@ class SubmissionRepository:
 
     def by_nonce(self, task_id: int, nonce: str) -> int | None:
         """The version a form (by its nonce) already produced, if any."""
-        return self.session.scalar(
-            select(SubmissionRow.version).where(
-                SubmissionRow.task_id == task_id, SubmissionRow.nonce == nonce
-            )
-        )
+        found = self.session.connection().execute(_BY_NONCE, {"task": task_id, "nonce": nonce})
+        return found.scalar()
 
     def latest(self, task_ids: Sequence[int]) -> dict[int, Submission]:
         """The newest version of each task's submissions (tasks with none left out)."""
@@ -178,14 +187,7 @@ class SubmissionRepository:
         return found
 
     def versions(self, task_id: int) -> list[Submission]:
-        return [
-            _submission(row)
-            for row in self.session.scalars(
-                select(SubmissionRow)
-                .where(SubmissionRow.task_id == task_id)
-                .order_by(SubmissionRow.version)
-            )
-        ]
+        return [_submission(row) for row in self.session.scalars(_VERSIONS, {"task": task_id})]
 
 
 def _submission(row: SubmissionRow) -> Submission:

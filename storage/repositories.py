@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
@@ -21,6 +21,9 @@ from storage.tables import (
     PlanVersionRow,
     UnitRow,
 )
+
+# Built once: every portal request checks whether its plan changed.
+_CONTENT_HASH = select(PlanRow.content_hash).where(PlanRow.code == bindparam("code"))
 
 
 class PlanRepository:
@@ -42,7 +45,7 @@ class PlanRepository:
 
     def content_hash(self, code: str) -> str | None:
         """The stored plan's content hash alone (a cheap check whether it changed)."""
-        return self.session.scalar(select(PlanRow.content_hash).where(PlanRow.code == code))
+        return self.session.connection().execute(_CONTENT_HASH, {"code": code}).scalar()
 
     def stored(self, code: str) -> tuple[str, dict[str, Any]] | None:
         """The stored plan's content hash and document, as `cchc plan load` left them."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFound
@@ -227,8 +227,7 @@ class TaskRepository:
         return _read(self.session, query)
 
     def _row(self, key: TaskKey, *, plan: str) -> TaskRow | None:
-        query = _task_query().join(PlanRow, TaskRow.plan_id == PlanRow.id)
-        found = self.session.execute(query.where(*_is_key(key, plan))).first()
+        found = self.session.execute(_BY_KEY, _key_values(key, plan)).first()
         return found[0] if found is not None else None
 
     def get(self, key: TaskKey, *, plan: str) -> StoredTask | None:
@@ -238,13 +237,7 @@ class TaskRepository:
     def link_generation(self, key: TaskKey, *, plan: str) -> int | None:
         """The task's link generation (None: no such task in the plan), in one small query:
         every portal request checks it."""
-        query = (
-            select(TaskRow.link_generation)
-            .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
-            .join(UnitRow, TaskRow.unit_id == UnitRow.id)
-            .join(PlanRow, TaskRow.plan_id == PlanRow.id)
-        )
-        found = self.session.execute(query.where(*_is_key(key, plan))).first()
+        found = self.session.connection().execute(_GENERATION, _key_values(key, plan)).first()
         return None if found is None else found[0] or 1
 
     def keyed(self, *, plan: str, activity: str | None = None) -> dict[TaskKey, StoredTask]:
@@ -310,16 +303,38 @@ class TaskRepository:
         return self._units[code]
 
 
-def _is_key(key: TaskKey, plan: str) -> tuple[ColumnElement[bool], ...]:
-    """The conditions naming one task of `plan` (on a query joined to plans, activities and
-    units)."""
-    return (
-        PlanRow.code == plan,
-        ActivityRow.code == key.activity,
-        UnitRow.code == key.unit,
-        TaskRow.stage == key.stage.value,
-        TaskRow.seq == key.seq,
+_Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
+
+
+def _by_key(query: _Query) -> _Query:
+    """`query` (of tasks joined to activities and units) for one task of one plan, the
+    key's values bound at execution (see `_key_values`)."""
+    return query.join(PlanRow, TaskRow.plan_id == PlanRow.id).where(
+        PlanRow.code == bindparam("plan"),
+        ActivityRow.code == bindparam("activity"),
+        UnitRow.code == bindparam("unit"),
+        TaskRow.stage == bindparam("stage"),
+        TaskRow.seq == bindparam("seq"),
     )
+
+
+def _key_values(key: TaskKey, plan: str) -> dict[str, Any]:
+    return {
+        "plan": plan,
+        "activity": key.activity,
+        "unit": key.unit,
+        "stage": key.stage.value,
+        "seq": key.seq,
+    }
+
+
+# Built once: the portal reads one task by its key on every request.
+_BY_KEY = _by_key(_task_query())
+_GENERATION = _by_key(
+    select(TaskRow.link_generation)
+    .join(ActivityRow, TaskRow.activity_id == ActivityRow.id)
+    .join(UnitRow, TaskRow.unit_id == UnitRow.id)
+)
 
 
 def _stored(row: TaskRow, activity: str, unit: str) -> StoredTask:
