@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from domain.clock import LOCAL_TZ, FixedClock
 from domain.policy import Stage
@@ -24,6 +24,7 @@ from services.mail import Mailer
 from storage.tables import OutboxRow
 from storage.uow import session_of
 from tests.integration.conftest import World
+from tests.integration.sql_kit import statements
 from tests.smtp_server import SmtpServer
 
 DAWN = datetime(2025, 4, 1, 0, 5, tzinfo=LOCAL_TZ)  # scheduled openings: before office hours
@@ -111,16 +112,8 @@ def test_joining_the_batches_of_every_unit_reads_them_at_once(world: World) -> N
     open_slot(world, FIRST, DAWN)
     joined = units_of(world, FIRST) & units_of(world, THIRD)
     assert len(joined) > 3
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        seen.append(" ".join(sql.split()).upper())
-
-    event.listen(world.app.engine, "before_cursor_execute", record)
-    try:
+    with statements(world) as seen:
         open_slot(world, THIRD, DAWN + timedelta(minutes=1))
-    finally:
-        event.remove(world.app.engine, "before_cursor_execute", record)
     reads = [s for s in seen if s.startswith("SELECT") and " FROM OUTBOX" in s]
     assert len(reads) == 2, reads  # what was queued before, the batches' waiting mails
     assert all(len(to_send(world, unit)) == 1 for unit in joined)

@@ -4,13 +4,10 @@ at a time; a transaction holds the write lock from its first write to its commit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from domain.task import Action, Task, TaskState
 from notifications.content import MailKind
@@ -18,25 +15,12 @@ from portal.state import Portal
 from portal.unit_routes import _opened, _record
 from services.links import LinkRevoked
 from services.office import reissue_link
+from services.ports import UnitOfWork
 from services.settings import PortalSettings
 from services.tasks import load, submit, transition
 from tests.integration.conftest import World
 from tests.integration.portal_kit import link, rows
-
-
-@contextmanager
-def statements(world: World) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block, in order."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        seen.append(" ".join(sql.split()).upper())
-
-    event.listen(world.app.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(world.app.engine, "before_cursor_execute", record)
+from tests.integration.sql_kit import WRITES, statements
 
 
 def open_task(world: World) -> Any:
@@ -62,21 +46,25 @@ def test_a_task_read_to_be_changed_is_saved_without_reading_it_again(world: Worl
         assert load(uow, world.plan.code, task.key).task.state is TaskState.SUBMITTED
 
 
+def hand_in(world: World, uow: UnitOfWork, task: Task, **extra: Any) -> int:
+    """A unit's answer to `task`, recorded in `uow` (`extra`: submit's other arguments)."""
+    return submit(
+        uow,
+        world.mailer,
+        task.key,
+        at=world.clock.now(),
+        by="unit:test",
+        payload={"content": "Đã đăng tin"},
+        **extra,
+    )
+
+
 def test_a_submission_reads_and_renders_before_its_first_write(world: World) -> None:
     task = open_task(world)
     evidence = [{"kind": "link", "url": "https://example.invalid/tin-bai", "topics": []}]
     with world.app.uow() as uow, statements(world) as seen:
-        version = submit(
-            uow,
-            world.mailer,
-            task.key,
-            at=world.clock.now(),
-            by="unit:test",
-            payload={"content": "Đã đăng tin"},
-            nonce="n-1",
-            evidence=evidence,
-        )
-    writes = [i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+        version = hand_in(world, uow, task, nonce="n-1", evidence=evidence)
+    writes = [i for i, s in enumerate(seen) if s.startswith(WRITES)]
     assert writes, seen
     after_first_write = seen[writes[0] :]
     assert [s for s in after_first_write if s.startswith("SELECT")] == []
@@ -96,16 +84,8 @@ def test_a_refused_check_writes_nothing(world: World) -> None:
         raise LinkRevoked("the Office replaced this link")
 
     with world.app.uow() as uow, pytest.raises(LinkRevoked), statements(world) as seen:
-        submit(
-            uow,
-            world.mailer,
-            task.key,
-            at=world.clock.now(),
-            by="unit:test",
-            payload={"content": "Đã đăng tin"},
-            check=refuse,
-        )
-    assert [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
+        hand_in(world, uow, task, check=refuse)
+    assert [s for s in seen if s.startswith(WRITES)] == []
 
 
 def test_a_link_replaced_while_the_answer_came_in_is_refused(world: World, tmp_path: Path) -> None:
