@@ -43,6 +43,7 @@ class Mailer:
     _contexts: dict[tuple[Task, date], dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _day: date | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def sender(self) -> Mailbox:
@@ -72,8 +73,9 @@ class Mailer:
         Kept for the day: a batch mail carries its tasks again each time one joins it."""
         found = self._contexts.get((task, today))
         if found is None:
-            if len(self._contexts) >= CONTEXTS_KEPT:
-                self._contexts.clear()
+            if len(self._contexts) >= CONTEXTS_KEPT or self._day != today:
+                self._contexts.clear()  # a past day's are never asked for again
+                self._day = today
             found = self._contexts[task, today] = self._task_context(task, today=today)
         return dict(found)
 

@@ -240,3 +240,14 @@ def test_any_vietnamese_subject_and_name_survive_the_wire(subject: str, name: st
     assert parsed["Subject"] == subject.strip()
     names = [a.display_name for a in parsed["To"].addresses]
     assert names == [" ".join(name.split())] * 2  # readers fold runs of spaces in names
+
+
+def test_task_context_is_kept_for_its_day_only(mailer: Mailer) -> None:
+    """A mail's view of a task is reused within the day, and a new day drops the last
+    day's (never asked for again): the days left are the new day's."""
+    friday, monday = date(2025, 11, 7), date(2025, 11, 10)
+    first = mailer.task_context(TASK, today=friday)
+    first["days_left"] = -1  # a fresh dict each time: the caller's change is its own
+    assert mailer.task_context(TASK, today=friday)["days_left"] == 5
+    assert mailer.task_context(TASK, today=monday)["days_left"] == 4
+    assert list(mailer._contexts) == [(TASK, monday)]
