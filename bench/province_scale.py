@@ -6,7 +6,11 @@ quan"), so every activity coordinated by a group and the year-end collection rea
 Each size is replayed as its own process (`cchc demo`, what P1 runs) into a temporary
 folder with CCHC_UNITS_PATH pointing at the generated file. The baseline, in the same run,
 is the replay on the example directory (P1's size).
-Usage: python -m bench.province_scale [--sizes 1000,2000] [--timeout 1800]
+With --before REV, the same benchmark as it stood at commit REV (e.g. where the issue that
+set the goal began) runs too, from a checkout of its own, on this machine in this run: its
+example replay and its 1,000 units, which the figure is then also compared with. The
+checkout runs with this environment's packages (a commit that needs others cannot run).
+Usage: python -m bench.province_scale [--sizes 1000,2000] [--timeout 1800] [--before REV]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "plans/units.example.yaml"
 GOAL_GROWTH, GOAL_SECONDS, GOAL_SIZE = 2.0, 300.0, 1000  # half the time of 433.5 s
 GOAL_RSS_MIB = 1024.0  # peak RSS at GOAL_SIZE
+GOAL_BEFORE = 0.5  # "in half the time": against --before's run of GOAL_SIZE units
 
 
 def synthetic_unit(n: int, groups: list[str]) -> dict[str, Any]:
@@ -119,6 +124,7 @@ class Runs:
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     stopped: str = ""
     at_least: dict[str, float] = field(default_factory=dict)  # sizes stopped at the timeout
+    before: dict[str, Any] = field(default_factory=dict)  # --before's run (see `earlier`)
 
     def add(self, size: int, wall: float, summary: dict[str, Any]) -> None:
         key = str(size)
@@ -137,9 +143,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,2000", help="synthetic units per replay")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per replay")
+    parser.add_argument("--before", metavar="REV", help="also run this benchmark as at REV")
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     env, runs = clean_env(), Runs()
+    if args.before:
+        runs.before = earlier(args.before, args.timeout)
     with tempfile.TemporaryDirectory(prefix="cchc-p2-") as tmp:
         runs.baseline, summary = replay(Path(tmp, "example"), env, args.timeout)
         runs.baseline_tasks = summary["tasks"]["total"]
@@ -156,6 +165,77 @@ def main() -> None:
                 break
             runs.add(size, wall, summary)
     report(runs)
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def earlier(rev: str, timeout: float) -> dict[str, Any]:
+    """This benchmark as it stood at `rev`, at GOAL_SIZE units, from a checkout of its own (its
+    own example replay first, as every version of it runs): its commit, seconds, example
+    seconds, tasks and mails, from the results file it writes in its checkout."""
+    commit = git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    with tempfile.TemporaryDirectory(prefix="cchc-p2-before-") as tmp:
+        tree = Path(tmp, "tree")
+        git("worktree", "add", "--detach", str(tree), commit)
+        try:
+            results = tree / "bench/results.json"
+            results.unlink(missing_ok=True)  # only what this run writes is read
+            command = ["-m", "bench.province_scale", "--sizes", str(GOAL_SIZE)]
+            done = subprocess.run(
+                [sys.executable, *command, "--timeout", str(timeout)],
+                cwd=tree,
+                env={**clean_env(), "PYTHONPATH": str(tree)},
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0 or not results.exists():
+                tail = (done.stdout + done.stderr)[-3000:]
+                raise RuntimeError(f"P2 as at {commit[:12]} failed ({done.returncode}):\n{tail}")
+            found = json.loads(results.read_text(encoding="utf-8"))["P2"]
+        finally:
+            git("worktree", "remove", "--force", str(tree))
+    size = str(GOAL_SIZE)
+    entry = {
+        "commit": commit,
+        "seconds": found["seconds_per_size"].get(size),
+        "example_seconds": found["baseline"],
+        "tasks": found.get("tasks_per_size", {}).get(size),
+        "mails": found.get("mails_per_size", {}).get(size),
+    }
+    print(
+        f"P2 as at {commit[:12]}: {GOAL_SIZE:,} units {entry['seconds']} s, "
+        f"example {entry['example_seconds']} s"
+    )
+    return entry
+
+
+def compared(runs: Runs) -> dict[str, Any]:
+    """The run at GOAL_SIZE against --before's (none without it): the ratio, whether it is
+    within GOAL_BEFORE of it, and whether both did the same work (tasks and mails)."""
+    before, now = runs.before.get("seconds"), runs.seconds.get(str(GOAL_SIZE))
+    if not before or now is None:
+        return {"before": runs.before or None}
+    ratio = now / before
+    same = (runs.before["tasks"], runs.before["mails"]) == (
+        runs.tasks.get(str(GOAL_SIZE)),
+        runs.mails.get(str(GOAL_SIZE)),
+    )
+    print(
+        f"P2 {GOAL_SIZE:,} units: {now} s against {before} s as at "
+        f"{runs.before['commit'][:12]} (ratio {ratio:.3f}; same tasks and mails: {same})"
+    )
+    return {
+        "before": runs.before,
+        "before_ratio": round(ratio, 3),
+        "before_goal": f"≤ {GOAL_BEFORE}× the same benchmark as at the commit before",
+        "before_met": ratio <= GOAL_BEFORE and same,
+        "before_same_work": same,
+    }
 
 
 def report(runs: Runs) -> None:
@@ -199,6 +279,7 @@ def report(runs: Runs) -> None:
         growth_between=[run[0], run[-1]] if len(run) > 1 else None,
         stopped=runs.stopped or None,
         at_least_s=runs.at_least or None,
+        **compared(runs),
     )
     print(
         f"P2 sizes {run}: {runs.seconds} s; growth {entry['growth']} between "
