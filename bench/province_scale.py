@@ -217,14 +217,12 @@ def earlier(rev: str, timeout: float) -> dict[str, Any]:
 def compared(runs: Runs) -> dict[str, Any]:
     """The run at GOAL_SIZE against --before's (none without it): the ratio, whether it is
     within GOAL_BEFORE of it, and whether both did the same work (tasks and mails)."""
-    before, now = runs.before.get("seconds"), runs.seconds.get(str(GOAL_SIZE))
+    size = str(GOAL_SIZE)
+    before, now = runs.before.get("seconds"), runs.seconds.get(size)
     if not before or now is None:
         return {"before": runs.before or None}
     ratio = now / before
-    same = (runs.before["tasks"], runs.before["mails"]) == (
-        runs.tasks.get(str(GOAL_SIZE)),
-        runs.mails.get(str(GOAL_SIZE)),
-    )
+    same = (runs.before["tasks"], runs.before["mails"]) == (runs.tasks[size], runs.mails[size])
     print(
         f"P2 {GOAL_SIZE:,} units: {now} s against {before} s as at "
         f"{runs.before['commit'][:12]} (ratio {ratio:.3f}; same tasks and mails: {same})"

@@ -43,6 +43,8 @@ class Mailer:
     _contexts: dict[tuple[Task, date], dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # the day last asked for (its contexts kept); keys still name their day, since threads
+    # of one process (the portal's) may ask for two days at once around midnight
     _day: date | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
